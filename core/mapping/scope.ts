@@ -1,0 +1,39 @@
+/**
+ * What an expression sees while it runs: the item in hand (`$`), the whole input (`$root`),
+ * the output built so far (`$out`) and, inside `each`, the item's index (`$index`).
+ */
+export interface Scope {
+  cur: unknown;
+  root: unknown;
+  out: Record<string, unknown>;
+  index: number;
+  parent: Scope | null;
+  /** How `cur` was reached from the parent scope (`$.orders.order`), for error messages. */
+  via: string | null;
+}
+
+export function rootScope(input: unknown): Scope {
+  return { cur: input, root: input, out: {}, index: -1, parent: null, via: null };
+}
+
+export function itemScope(parent: Scope, item: unknown, index: number, via: string): Scope {
+  return { cur: item, root: parent.root, out: parent.out, index, parent, via };
+}
+
+/** The absolute JSON path of the scope's current item: `$.orders.order[2]`. */
+export function scopePath(scope: Scope): string {
+  if (!scope.parent || scope.via === null) return '$';
+  return `${scopePath(scope.parent)}${scope.via.slice(1)}[${scope.index}]`;
+}
+
+/** The index chain of nested `each` scopes, outermost first, to name output paths like `lines[1]`. */
+export function scopeIndexes(scope: Scope): number[] {
+  const indexes: number[] = [];
+  for (let s: Scope | null = scope; s && s.parent; s = s.parent) indexes.unshift(s.index);
+  return indexes;
+}
+
+/** Null, undefined and the empty string all mean "the platform did not send it". */
+export function isMissing(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}

@@ -1,0 +1,118 @@
+/**
+ * The `hub` command. Each subcommand is a small function over the runtime modules.
+ */
+import { Command, CommanderError } from 'commander';
+import { formatProblem, MappingLintError, MappingOutputError, MappingRuntimeError } from '../../core/mapping/index.ts';
+import { PayloadSyntaxError } from '../../core/payload/json.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { builtinMappingFile, BUILTIN_MAPPINGS, lintMappingFile, loadMappingFile, readPayloads } from '../mappings.ts';
+import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
+import { runDemo } from './demo.ts';
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const defaultIo: Io = { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n') };
+
+/** Runs the CLI and returns the exit code (never calls process.exit, so tests can drive it). */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code = 0;
+  const program = new Command('hub')
+    .description('Order integration hub: channels in, one canonical order, ERP / WMS / carriers out.')
+    .option('-c, --config <file>', 'hub.yaml to read (custom attributes, channels, targets)', 'hub.yaml')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) });
+
+  const config = () => {
+    const opts = program.opts<{ config: string }>();
+    return loadConfig(opts.config, opts.config !== 'hub.yaml');
+  };
+
+  const mapping = program.command('mapping').description('write, check and try YAML mapping files');
+
+  mapping
+    .command('lint')
+    .description('parse and statically check mapping files against their target schema; exit 1 on any error')
+    .argument('<files...>', 'mapping files (*.yaml)')
+    .action(async (files: string[]) => {
+      const cfg = await config();
+      let errors = 0;
+      for (const file of files) {
+        const problems = await lintMappingFile(file, { config: cfg });
+        for (const p of problems) (p.severity === 'error' ? io.err : io.out)(formatProblem(p));
+        const count = problems.filter((p) => p.severity === 'error').length;
+        errors += count;
+        if (count === 0) io.out(`✓ ${file}${problems.length ? ` (${problems.length} warning(s))` : ''}`);
+      }
+      if (errors) {
+        io.err(`${errors} error(s)`);
+        code = 1;
+      }
+    });
+
+  mapping
+    .command('run')
+    .description('map a payload and print the result (the canonical order, for channel mappings)')
+    .argument('[mapping]', 'the mapping file (or use --channel)')
+    .argument('[payload]', 'payload file: JSON, or a POS sales CSV')
+    .option('--channel <name>', 'use the built-in mapping of this channel')
+    .action(async (first: string | undefined, payloadFile: string | undefined, opts: { channel?: string }) => {
+      const [file, payload] = opts.channel ? [builtinMappingFile(opts.channel), first ?? payloadFile] : [first, payloadFile];
+      if (!file || !payload) throw new CommanderError(2, 'hub.usage', 'give a mapping file or --channel, and a payload file');
+      const compiled = await loadMappingFile(file, { config: await config() });
+      const outputs = (await readPayloads(payload)).map((p) => compiled.run(p));
+      io.out(JSON.stringify(outputs.length === 1 ? outputs[0] : outputs, null, 2));
+    });
+
+  mapping
+    .command('test')
+    .description('run the cases beside each mapping (<name>.cases/), print diffs and coverage')
+    .argument('[path]', 'a mapping file or a folder of them', BUILTIN_MAPPINGS)
+    .action(async (path: string) => {
+      const cfg = await config();
+      let passed = 0;
+      let failed = 0;
+      for (const file of await findMappings(path)) {
+        const report = await testMapping(file, cfg);
+        const bad = report.compileError ? 1 : report.cases.filter((c) => !c.ok).length;
+        failed += bad;
+        passed += report.cases.length - (report.compileError ? 0 : bad);
+        (bad ? io.err : io.out)(formatReport(report));
+      }
+      io.out(`mapping cases: ${passed} passed, ${failed} failed`);
+      if (failed) code = 1;
+    });
+
+  program
+    .command('demo')
+    .description('map the sample orders of every built-in channel and show the canonical result')
+    .action(async () => {
+      code = await runDemo(io, await config());
+    });
+
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 || e.code === 'commander.helpDisplayed' ? 0 : e.exitCode || 2;
+    io.err(describeError(e));
+    return 1;
+  }
+  return code;
+}
+
+/** What a user sees when a command fails: our errors already say what and where. */
+function describeError(e: unknown): string {
+  if (
+    e instanceof MappingLintError ||
+    e instanceof MappingRuntimeError ||
+    e instanceof MappingOutputError ||
+    e instanceof PayloadSyntaxError ||
+    e instanceof ConfigError
+  ) {
+    return e.message;
+  }
+  if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `no such file: ${(e as NodeJS.ErrnoException).path}`;
+  return (e as Error).stack ?? String(e);
+}
