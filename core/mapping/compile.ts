@@ -233,10 +233,12 @@ export function compileObject(node: MapNode, ctx: CompileContext, target: Target
       const lookup = propertyOf(schema, entry.key);
       if (lookup.kind === 'unknown') {
         const suggestion = closest(entry.key, lookup.known);
+        const hint = resolveRef(schema).node['x-unknown-field-hint'];
+        const known = lookup.known.length ? `its fields are ${lookup.known.join(', ')}` : 'it has no fields';
         error(
           ctx,
           entry.keyPosition,
-          `${label} is not a field of ${target.label || 'the target'}${suggestion ? ` (did you mean "${suggestion}"?)` : `; its fields are ${lookup.known.join(', ')}`}`,
+          `${label} is not a field of ${target.label || 'the target'}${suggestion ? ` (did you mean "${suggestion}"?)` : `; ${known}`}${typeof hint === 'string' ? `; ${hint}` : ''}`,
         );
         ok = false;
         continue;

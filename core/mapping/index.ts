@@ -147,6 +147,7 @@ export function canonicalSchemaWith(attributes: AttributeDeclarations | undefine
     description: 'Custom fields declared under attributes: in hub.yaml.',
     additionalProperties: false,
     properties,
+    'x-unknown-field-hint': 'declare it with its type under attributes: in hub.yaml',
   };
   return schema;
 }

@@ -35,8 +35,14 @@ export function parseYamlSource(text: string, file: string): { root?: SourceNode
     return { file, line, column: col + shift };
   };
   const problems: MappingProblem[] = [];
-  for (const error of doc.errors) {
-    problems.push({ severity: 'error', message: `YAML: ${error.message.split('\n')[0]}`, position: at(error.pos[0]) });
+  // Later YAML errors mostly follow from the first one: report that one alone.
+  const [first] = doc.errors;
+  if (first) {
+    const position = at(first.pos[0]);
+    const line = text.split('\n')[position.line - 1] ?? '';
+    // The most common slip: a path with [ ] inside a { } flow map, where YAML reads [ as a list.
+    const hint = /\{[^}]*\$[^\s,}'"]*\[/.test(line) ? ': inside { } put quotes around a path that has [ ], like "$.list[0].x"' : '';
+    problems.push({ severity: 'error', message: `YAML: ${first.message.split('\n')[0]}${hint}`, position });
   }
   if (problems.length > 0) return { problems };
   if (!doc.contents) return { problems: [{ severity: 'error', message: 'the file is empty', position: { file, line: 1, column: 1 } }] };
