@@ -411,7 +411,7 @@ export const OPERATORS: Record<string, OperatorSpec> = {
           const fen = parse(v as string | number);
           return to === 'fen' ? fen : fenToYuan(fen);
         } catch (e) {
-          return fail(`cannot read ${(e as Error).message.replace(/^"/, '"')} as ${unit}`);
+          return fail(`${(e as Error).message} (unit: ${unit})`);
         }
       });
     },
@@ -606,7 +606,12 @@ export const OPERATORS: Record<string, OperatorSpec> = {
           return undefined;
         },
         shape: union((candidates as Compiled[]).map((c) => c.shape)),
-        ...(describes.length ? { describe: (s: Scope) => describes.map((d) => d(s)).join(' | ') } : {}),
+        describe: (s: Scope) => {
+          // The candidate that gave the value, or all of them when none did.
+          const found = runs.findIndex((run) => !isMissing(run(s)));
+          const candidate = found >= 0 ? (candidates as Compiled[])[found]!.describe : undefined;
+          return candidate ? candidate(s) : describes.map((d) => d(s)).join(' | ');
+        },
       };
     },
   },
@@ -618,7 +623,6 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       const mapNode = args.option('map');
       if (!mapNode) return error(ctx, args.position, 'each: needs map: (what each item becomes)');
       const source = operand(args.operand, ctx, target.label);
-      const via = args.operand.kind === 'scalar' && typeof args.operand.value === 'string' && args.operand.value.startsWith('$') ? args.operand.value : '$';
       ctx.eachDepth++;
       const items = target.schema ? itemsOf(target.schema) : undefined;
       const itemTarget: Target = { label: `${target.label}[]`, ...(items ? { schema: items } : {}) };
@@ -627,6 +631,7 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       const where = whereNode ? operand(whereNode, ctx, target.label) : undefined;
       ctx.eachDepth--;
       if (!source || !mapped || where === null) return null;
+      const via = source.describe ?? null;
       const list = source.run;
       const map = mapped.run;
       const keep = where?.run;
@@ -771,12 +776,12 @@ function quantifier(test: (list: unknown[], keep: (item: unknown, index: number)
     compile: (args) => {
       const { ctx, target } = args;
       const source = operand(args.operand, ctx, target.label);
-      const via = args.operand.kind === 'scalar' && typeof args.operand.value === 'string' && args.operand.value.startsWith('$') ? args.operand.value : '$';
       const whereNode = args.option('where');
       ctx.eachDepth++;
       const where = whereNode ? operand(whereNode, ctx, target.label) : undefined;
       ctx.eachDepth--;
       if (!source || where === null) return null;
+      const via = source.describe ?? null;
       const list = source.run;
       const predicate = where?.run;
       return {

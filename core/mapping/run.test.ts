@@ -144,7 +144,7 @@ describe('operators', () => {
 describe('run-time errors', () => {
   it('name the rule, the output field with its index, and the source path', () => {
     const error = failure('  lines:\n    each: $.orders.order\n    map:\n      price: { money: $.price }\n', { orders: { order: [{ price: '1.00' }, { price: '12.3.4' }] } });
-    expect(error.message).toBe('t.yaml:6:16: lines[1].price: cannot read "12.3.4" is not a decimal amount (expected digits like 19.99) as yuan (at $.orders.order[1].price)');
+    expect(error.message).toBe('t.yaml:6:16: lines[1].price: "12.3.4" is not a decimal amount (expected digits like 19.99) (unit: yuan) (at $.orders.order[1].price)');
     expect(error.position).toEqual({ file: 't.yaml', line: 6, column: 16 });
     expect(error.target).toBe('lines[1].price');
     expect(error.sourcePath).toBe('$.orders.order[1].price');

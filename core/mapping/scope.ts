@@ -8,22 +8,22 @@ export interface Scope {
   out: Record<string, unknown>;
   index: number;
   parent: Scope | null;
-  /** How `cur` was reached from the parent scope (`$.orders.order`), for error messages. */
-  via: string | null;
+  /** The absolute path of the list `cur` belongs to (`$.orders.order`), worked out only for error messages. */
+  via: ((parent: Scope) => string) | null;
 }
 
 export function rootScope(input: unknown): Scope {
   return { cur: input, root: input, out: {}, index: -1, parent: null, via: null };
 }
 
-export function itemScope(parent: Scope, item: unknown, index: number, via: string): Scope {
+export function itemScope(parent: Scope, item: unknown, index: number, via: ((parent: Scope) => string) | null): Scope {
   return { cur: item, root: parent.root, out: parent.out, index, parent, via };
 }
 
 /** The absolute JSON path of the scope's current item: `$.orders.order[2]`. */
 export function scopePath(scope: Scope): string {
-  if (!scope.parent || scope.via === null) return '$';
-  return `${scopePath(scope.parent)}${scope.via.slice(1)}[${scope.index}]`;
+  if (!scope.parent) return '$';
+  return `${scope.via ? scope.via(scope.parent) : scopePath(scope.parent)}[${scope.index}]`;
 }
 
 /** The index chain of nested `each` scopes, outermost first, to name output paths like `lines[1]`. */

@@ -192,7 +192,7 @@ function compileBlock(node: hbs.AST.BlockStatement, onRead?: ReadHook): Render {
         const list = subject(scope);
         if (!Array.isArray(list) || list.length === 0) return otherwise(scope);
         let out = '';
-        for (let i = 0; i < list.length; i++) out += body(itemScope(scope, list[i], i, '$'));
+        for (let i = 0; i < list.length; i++) out += body(itemScope(scope, list[i], i, null));
         return out;
       };
     default:
