@@ -152,7 +152,9 @@ export function compilePath(text: string, position: Position, ctx: CompileContex
     if (e instanceof PathSyntaxError) return error(ctx, shift(position, e.offset), `bad path ${JSON.stringify(text)}: ${e.message}`);
     throw e;
   }
-  if (path.root === '$index' && ctx.eachDepth === 0) return error(ctx, position, '$index only has a value inside each:');
+  if ((path.root === '$index' || path.root === '$parent') && ctx.eachDepth === 0) {
+    return error(ctx, position, `${path.root} only has a value inside each:, any:, all: or where:`);
+  }
   if (path.root === '$out') {
     const first = path.segments[0];
     if (!first || first.kind !== 'key' || !ctx.outFields.has(first.key)) {

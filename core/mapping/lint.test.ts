@@ -92,7 +92,7 @@ ${mapping().replace('status: paid', 'status: { lookup: $.state, table: state }')
     const text = mapping().replace('  channel: webhook', '  channel: webhook\n  shopId: { string: "$out.lines[0].sku" }\n  buyer: {}').replace('  buyer: {}\n  lines', '  lines');
     expect(errors(text)).toEqual(['m.yaml:3:22: error: $out can only read top-level output fields produced above this one, and "lines" is not one of them']);
     expect(errors(mapping().replace('externalId: $.id', 'externalId: { string: $index }'))).toEqual([
-      'm.yaml:3:25: error: $index only has a value inside each:',
+      'm.yaml:3:25: error: $index only has a value inside each:, any:, all: or where:',
     ]);
   });
 

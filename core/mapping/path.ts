@@ -5,12 +5,13 @@
  *   $.orders.order[0].title    nested fields and array positions
  *   $.orders.order[*].payment  every element (the result is an array)
  *   $root.tid                  the whole input, from inside `each`
+ *   $parent.skuId              the enclosing item, from inside a nested `each` / `where`
  *   $out.lines[*].amount       the output built so far
  *   $index                     the position of the item in hand inside `each`
  */
 import { scopePath, type Scope } from './scope.ts';
 
-export type PathRoot = '$' | '$root' | '$out' | '$index';
+export type PathRoot = '$' | '$root' | '$parent' | '$out' | '$index';
 export type Segment = { kind: 'key'; key: string } | { kind: 'index'; index: number } | { kind: 'all' };
 
 export interface ParsedPath {
@@ -32,13 +33,13 @@ export class PathSyntaxError extends Error {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function parsePath(text: string): ParsedPath {
-  const rootMatch = /^\$(root|out|index)?/.exec(text);
-  if (!rootMatch) throw new PathSyntaxError('a path starts with $, $root, $out or $index', 0);
+  const rootMatch = /^\$(root|parent|out|index)?/.exec(text);
+  if (!rootMatch) throw new PathSyntaxError('a path starts with $, $root, $parent, $out or $index', 0);
   const root = rootMatch[0] as PathRoot;
   const segments: Segment[] = [];
   let i = rootMatch[0].length;
   if (root === '$' && /^[A-Za-z_]/.test(text.slice(i))) {
-    throw new PathSyntaxError(`unknown path root "${text.match(/^\$\w*/)![0]}": use $, $root, $out or $index`, 0);
+    throw new PathSyntaxError(`unknown path root "${text.match(/^\$\w*/)![0]}": use $, $root, $parent, $out or $index`, 0);
   }
   while (i < text.length) {
     const ch = text[i];
@@ -75,6 +76,7 @@ export function compileReader(path: ParsedPath): Reader {
 
 function startOf(root: PathRoot): (scope: Scope) => unknown {
   if (root === '$root') return (scope) => scope.root;
+  if (root === '$parent') return (scope) => scope.parent?.cur;
   if (root === '$out') return (scope) => scope.out;
   return (scope) => scope.cur;
 }
@@ -128,6 +130,7 @@ function compilePlain(segments: Segment[]): (value: unknown) => unknown {
 /** The absolute source path a relative path read from, for error messages. */
 export function describeRead(path: ParsedPath, scope: Scope): string {
   if (path.root === '$root') return `$${path.text.slice('$root'.length)}`;
+  if (path.root === '$parent') return `${scope.parent ? scopePath(scope.parent) : '$'}${path.text.slice('$parent'.length)}`;
   if (path.root === '$out') return path.text;
   if (path.root === '$index') return `${scopePath(scope)} (index)`;
   return `${scopePath(scope)}${path.text.slice(1)}`;

@@ -110,6 +110,12 @@ describe('operators', () => {
     expect(run(output, input)).toEqual({ kept: [1, 3], one: [9], any: true, all: false, empty: false, total: 6, count: 3 });
   });
 
+  it('reads the enclosing item with $parent inside a nested where', () => {
+    const input = { items: [{ sku: 'A' }, { sku: 'B' }], coupons: [{ sku: 'A', off: 1 }, { sku: 'B', off: 2 }, { sku: 'A', off: 4 }] };
+    const output = '  off:\n    each: $.items\n    map: { sum: { each: $root.coupons, where: { eq: [$.sku, $parent.sku] }, map: $.off } }\n';
+    expect(run(output, input)).toEqual({ off: [5, 2] });
+  });
+
   it('reads the output built so far with $out', () => {
     const output = '  lines: { each: $.items, map: { amount: { money: $.p } } }\n  total: { sum: "$out.lines[*].amount" }\n';
     expect(run(output, { items: [{ p: '0.10' }, { p: '0.20' }] })).toEqual({ lines: [{ amount: 10 }, { amount: 20 }], total: 30 });
