@@ -498,7 +498,14 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       const test = condition.run;
       const a = whenTrue.run;
       const b = whenFalse.run;
-      return { run: (s) => (truthy(test(s)) ? a(s) : b(s)), shape: union([whenTrue.shape, whenFalse.shape]) };
+      const describeTrue = whenTrue.describe;
+      const describeFalse = whenFalse.describe;
+      return {
+        run: (s) => (truthy(test(s)) ? a(s) : b(s)),
+        shape: union([whenTrue.shape, whenFalse.shape]),
+        // The source path of the branch taken, so errors beneath a condition still say where.
+        describe: (s) => (truthy(test(s)) ? describeTrue?.(s) : describeFalse?.(s)) ?? '',
+      };
     },
   },
 
@@ -612,7 +619,7 @@ export const OPERATORS: Record<string, OperatorSpec> = {
           // The candidate that gave the value, or all of them when none did.
           const found = runs.findIndex((run) => !isMissing(run(s)));
           const candidate = found >= 0 ? (candidates as Compiled[])[found]!.describe : undefined;
-          return candidate ? candidate(s) : describes.map((d) => d(s)).join(' | ');
+          return candidate ? candidate(s) : describes.map((d) => d(s)).filter(Boolean).join(' | ');
         },
       };
     },
