@@ -118,6 +118,10 @@ function compileNode(node: SourceNode, ctx: CompileContext, target: Target): Com
   return compiled;
 }
 
+function branch(compiled: Compiled, ctx: CompileContext, label: string, position: Position): Compiled {
+  return ctx.coverage ? instrument(compiled, ctx.coverage, label, position) : compiled;
+}
+
 function instrument(compiled: Compiled, coverage: CoverageRecorder, label: string, position: Position): Compiled {
   const rule = coverage.register(label, position);
   const inner = compiled.run;
@@ -496,8 +500,9 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       const whenFalse = elseNode ? compileExpression(elseNode, ctx, target) : constant(undefined, args.position);
       if (!condition || !whenTrue || !whenFalse) return null;
       const test = condition.run;
-      const a = whenTrue.run;
-      const b = whenFalse.run;
+      // Each branch is a rule of its own for coverage: a branch no case takes is worth knowing.
+      const a = branch(whenTrue, ctx, `then of if for ${target.label}`, thenNode.position).run;
+      const b = elseNode ? branch(whenFalse, ctx, `else of if for ${target.label}`, elseNode.position).run : whenFalse.run;
       const describeTrue = whenTrue.describe;
       const describeFalse = whenFalse.describe;
       return {
@@ -578,12 +583,14 @@ export const OPERATORS: Record<string, OperatorSpec> = {
         }
         const test = operand(when.value, ctx, target.label);
         const value = compileExpression(then.value, ctx, target);
-        if (test && value) branches.push({ when: test.run, then: value.run, shape: value.shape });
+        if (test && value) {
+          branches.push({ when: test.run, then: branch(value, ctx, `cond branch for ${target.label}`, then.value.position).run, shape: value.shape });
+        }
       }
       const elseNode = args.option('else');
       const otherwise = elseNode ? compileExpression(elseNode, ctx, target) : constant(undefined, args.position);
       if (!otherwise || branches.length !== args.operand.items.length) return null;
-      const fallback = otherwise.run;
+      const fallback = elseNode ? branch(otherwise, ctx, `else of cond for ${target.label}`, elseNode.position).run : otherwise.run;
       return {
         run: (s) => {
           for (const branch of branches) if (truthy(branch.when(s))) return branch.then(s);

@@ -17,14 +17,14 @@ export async function runDemo(io: { out: (t: string) => void; err: (t: string) =
     const mapping = await loadMappingFile(file, { config });
     const dir = file.replace(/\.ya?ml$/, '.cases');
     for (const name of (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.input\.(json|csv)$/.test(n)).sort()) {
-      for (const payload of await readPayloads(join(dir, name))) {
-        try {
+      try {
+        for (const payload of await readPayloads(join(dir, name))) {
           const order = mapping.run(payload) as CanonicalOrder;
           const receiver = order.receiver ? `${order.receiver.province}${order.receiver.city}${order.receiver.district}` : '(in store)';
           rows.push([order.channel, order.externalId, order.status, order.afterSale, String(order.lines.length), fenToYuan(order.amounts.paid), receiver]);
-        } catch (e) {
-          rejected.push(`${mapping.name}/${name}:\n  ${(e as Error).message.split('\n').join('\n  ')}`);
         }
+      } catch (e) {
+        rejected.push(`${mapping.name}/${name}:\n  ${(e as Error).message.split('\n').join('\n  ')}`);
       }
     }
   }

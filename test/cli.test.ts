@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../runtime/cli/main.ts';
+
+async function hub(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['node', 'hub', ...args], { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'hub-cli-'));
+const MINIMAL = `target: canonical-order
+output:
+  channel: webhook
+  externalId: $.id
+  status: paid
+  channelStatus: paid
+  afterSale: none
+  currency: CNY
+  createdAt: { time: $.at }
+  updatedAt: { time: $.at }
+  buyer: {}
+  lines:
+    each: $.items
+    map: { lineId: "1", sku: $.sku, title: $.sku, quantity: 1, unitPrice: { money: $.price }, discount: 0, amount: { money: $.price } }
+  amounts: { goods: 0, shipping: 0, discount: 0, paid: 0 }
+  tags: []
+  attributes: {}
+`;
+
+describe('hub mapping lint', () => {
+  it('exits 1 and prints every error at file:line:column', async () => {
+    const file = join(tmp, 'bad.yaml');
+    writeFileSync(file, MINIMAL.replace('status: paid', 'status: payed').replace('  tags: []\n', ''));
+    const result = await hub('mapping', 'lint', file);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`${file}:3:3: error: tags is required by the target schema but not mapped`);
+    expect(result.err).toContain(`${file}:5:11: error: status: "payed" is not one of`);
+    expect(result.err).toContain('2 error(s)');
+  });
+
+  it('passes a good mapping', async () => {
+    const file = join(tmp, 'good.yaml');
+    writeFileSync(file, MINIMAL);
+    expect(await hub('mapping', 'lint', file)).toEqual({ code: 0, out: `✓ ${file}`, err: '' });
+  });
+});
+
+describe('hub mapping run', () => {
+  it('prints the canonical order of a built-in channel', async () => {
+    const result = await hub('mapping', 'run', '--channel', 'tmall', 'mappings/tmall.cases/01-two-lines-discount-shipping.input.json');
+    expect(result.code).toBe(0);
+    const order = JSON.parse(result.out);
+    expect(order.externalId).toBe('2938475610293847561');
+    expect(order.amounts).toEqual({ goods: 15790, shipping: 1000, paid: 14790, discount: 2000 });
+  });
+
+  it('says where a payload is malformed', async () => {
+    const file = join(tmp, 'broken.json');
+    writeFileSync(file, '{"id": "A1",\n "items": [}');
+    const result = await hub('mapping', 'run', join(tmp, 'good.yaml'), file);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/^malformed JSON at line 2, column 12: /);
+  });
+
+  it('names the rule and the source path a payload fails', async () => {
+    const file = join(tmp, 'price.json');
+    writeFileSync(file, JSON.stringify({ id: 'A1', at: '2024-05-01 10:00:00', items: [{ sku: 'S', price: 'free' }] }));
+    const result = await hub('mapping', 'run', join(tmp, 'good.yaml'), file);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(`${join(tmp, 'good.yaml')}:14:77: lines[0].unitPrice: "free" is not a decimal amount (expected digits like 19.99) (unit: yuan) (at $.items[0].price)`);
+  });
+});
+
+describe('hub mapping test', () => {
+  it('prints a diff for a wrong case, coverage, and exits 1', async () => {
+    const dir = join(tmp, 'suite');
+    mkdirSync(join(dir, 'shop.cases'), { recursive: true });
+    writeFileSync(join(dir, 'shop.yaml'), MINIMAL.replace('status: paid', 'status: { if: $.cancelled, then: cancelled, else: paid }'));
+    writeFileSync(join(dir, 'shop.cases', 'one.input.json'), JSON.stringify({ id: 'A1', at: '2024-05-01 10:00:00', note: 'x', items: [{ sku: 'S', price: '1.00' }] }));
+    const expected = { channel: 'webhook', externalId: 'A1', status: 'paid', channelStatus: 'paid', afterSale: 'none', currency: 'CNY', createdAt: '2024-05-01T10:00:00+08:00', updatedAt: '2024-05-01T10:00:00+08:00', buyer: {}, lines: [{ lineId: '1', sku: 'S', title: 'S', quantity: 1, unitPrice: 100, discount: 0, amount: 100 }], amounts: { goods: 0, shipping: 0, discount: 0, paid: 0 }, tags: [], attributes: {} };
+    writeFileSync(join(dir, 'shop.cases', 'one.expected.json'), JSON.stringify({ ...expected, externalId: 'A2' }));
+    const result = await hub('mapping', 'test', dir);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('✗ one');
+    expect(result.err).toContain('-  "externalId": "A2",');
+    expect(result.err).toContain('+  "externalId": "A1",');
+    expect(result.err).toMatch(/rules no case exercised \(1\):\n\s+\S*shop\.yaml:5:36 then of if for status\n/);
+    expect(result.err).toContain('source fields in the cases that no rule reads (1):\n    note');
+    expect(result.out).toContain('mapping cases: 0 passed, 1 failed');
+
+    writeFileSync(join(dir, 'shop.cases', 'one.expected.json'), JSON.stringify(expected));
+    const fixed = await hub('mapping', 'test', dir);
+    expect(fixed.code).toBe(0);
+    expect(fixed.out).toContain('mapping cases: 1 passed, 0 failed');
+  });
+});
+
+describe('hub', () => {
+  it('has --help for every subcommand', async () => {
+    for (const args of [[], ['mapping'], ['mapping', 'lint'], ['mapping', 'run'], ['mapping', 'test'], ['demo']]) {
+      const result = await hub(...args, '--help');
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.out, args.join(' ')).toMatch(/^Usage: hub/);
+    }
+  });
+
+  it('runs from its bin script', () => {
+    const out = execFileSync(process.execPath, ['bin/hub.js', 'mapping', 'lint', 'mappings/tmall.yaml'], { encoding: 'utf8' });
+    expect(out.trim()).toBe('✓ mappings/tmall.yaml');
+  });
+
+  it('maps the sample order of every channel in the demo', async () => {
+    const result = await hub('demo');
+    expect(result.code).toBe(0);
+    for (const channel of ['tmall', 'jd', 'youzan', 'pos', 'webhook']) expect(result.out).toContain(`\n${channel} `);
+  });
+});
