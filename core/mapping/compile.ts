@@ -45,6 +45,8 @@ export interface CompileContext {
   coverage?: CoverageRecorder;
   /** Inside `each` (for $index and the source-field coverage paths). */
   eachDepth: number;
+  /** Compiling the list operand of each / any / all: reading a list is not reading its elements' fields. */
+  listOperand?: boolean;
 }
 
 export function error(ctx: CompileContext, position: Position, message: string): null {
@@ -169,7 +171,7 @@ export function compilePath(text: string, position: Position, ctx: CompileContex
   const read = compileReader(path);
   const describe = (s: Scope) => describeRead(path, s);
   const coverage = ctx.coverage;
-  if (coverage && path.root !== '$out' && path.root !== '$index') {
+  if (coverage && path.root !== '$out' && path.root !== '$index' && !ctx.listOperand) {
     return {
       run: (s) => {
         coverage.reads.add(normalisePath(describeRead(path, s)));
@@ -318,6 +320,17 @@ export interface OperatorSpec {
 /** Compiles an operand whose value is not checked against the target (it feeds an operator). */
 function operand(node: SourceNode, ctx: CompileContext, label: string): Compiled | null {
   return compileNode(node, ctx, { label });
+}
+
+/** Compiles the list an each / any / all walks; the elements' fields count as read only where a rule reads them. */
+function listOperand(node: SourceNode, ctx: CompileContext, label: string): Compiled | null {
+  const outer = ctx.listOperand;
+  ctx.listOperand = true;
+  try {
+    return operand(node, ctx, label);
+  } finally {
+    ctx.listOperand = outer;
+  }
 }
 
 function operands(node: SourceNode, ctx: CompileContext, label: string, op: string, count?: number): Compiled[] | null {
@@ -638,7 +651,7 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       const { ctx, target } = args;
       const mapNode = args.option('map');
       if (!mapNode) return error(ctx, args.position, 'each: needs map: (what each item becomes)');
-      const source = operand(args.operand, ctx, target.label);
+      const source = listOperand(args.operand, ctx, target.label);
       ctx.eachDepth++;
       const items = target.schema ? itemsOf(target.schema) : undefined;
       const itemTarget: Target = { label: `${target.label}[]`, ...(items ? { schema: items } : {}) };
@@ -791,7 +804,7 @@ function quantifier(test: (list: unknown[], keep: (item: unknown, index: number)
     options: ['where'],
     compile: (args) => {
       const { ctx, target } = args;
-      const source = operand(args.operand, ctx, target.label);
+      const source = listOperand(args.operand, ctx, target.label);
       const whereNode = args.option('where');
       ctx.eachDepth++;
       const where = whereNode ? operand(whereNode, ctx, target.label) : undefined;
