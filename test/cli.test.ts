@@ -120,3 +120,36 @@ describe('hub', () => {
     for (const channel of ['tmall', 'jd', 'youzan', 'pos', 'webhook']) expect(result.out).toContain(`\n${channel} `);
   });
 });
+
+describe('the README walkthrough', () => {
+  it('its example mapping passes its cases', async () => {
+    const result = await hub('mapping', 'test', 'examples');
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('mapping cases: 2 passed, 0 failed');
+  });
+
+  it('hub.example.yaml declares attributes a mapping can fill', async () => {
+    const file = join(tmp, 'attrs.yaml');
+    writeFileSync(file, MINIMAL.replace('attributes: {}', 'attributes:\n    referrer: $.ref\n    depositPaid: { money: $.deposit }'));
+    expect((await hub('--config', 'hub.example.yaml', 'mapping', 'lint', file)).code).toBe(0);
+    const undeclared = await hub('mapping', 'lint', file);
+    expect(undeclared.code).toBe(1);
+    expect(undeclared.err).toContain('attributes.referrer is not a field of attributes; it has no fields; declare it with its type under attributes: in hub.yaml');
+  });
+});
+
+describe('hub.yaml', () => {
+  it('refuses a bad attribute declaration, saying where', async () => {
+    const config = join(tmp, 'hub.yaml');
+    writeFileSync(config, 'attributes:\n  referrer: { type: text }\n  ok: { type: string }\n');
+    const result = await hub('--config', config, 'mapping', 'lint', 'mappings/tmall.yaml');
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(`configuration problems:\n  ${config}:2:13: attribute referrer needs type: one of string, integer, number, boolean, money, date-time`);
+  });
+
+  it('refuses a hub.yaml named on the command line that does not exist', async () => {
+    const result = await hub('--config', join(tmp, 'missing.yaml'), 'mapping', 'lint', 'mappings/tmall.yaml');
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('missing.yaml: cannot read');
+  });
+});
