@@ -1,0 +1,644 @@
+/**
+ * One group of ingests, in one write transaction: keep the raw payloads, map them, dedupe
+ * against the stored orders, move each order through its states, run rules, routing and
+ * stock, and queue the deliveries it owes. Everything it decides is written in one batch of
+ * multi-row statements at the end, so the group commits (or not) as a whole.
+ */
+import { newId } from '../ids.ts';
+import { MappingOutputError, MappingRuntimeError, formatPosition } from '../mapping/index.ts';
+import type { CanonicalOrder } from '../order/index.ts';
+import { PayloadSyntaxError } from '../payload/json.ts';
+import { diffOrders } from '../orders/changes.ts';
+import { awaitsShipment, checkTransition, hasShipped } from '../orders/state.ts';
+import { availableToSell } from '../stock/available.ts';
+import { StockLevels } from '../stock/levels.ts';
+import { insertRows, type Row, type SqlValue, type Statement, type StoreTx } from '../store/port.ts';
+import { decodeJson } from './decode.ts';
+import type { DeliveryPlan, IngestInput, IngestResult, Line, PipelineConfig, QuarantineKind, RoutingDecision, RuleContext, ShipmentPlan } from './types.ts';
+
+export interface WorkItem {
+  input: IngestInput;
+  /** Re-processing a kept inbox row (quarantine replay) instead of a new payload. */
+  replay?: { inboxId: string; quarantineIds: string[] };
+}
+
+type Stage = 'open' | 'allocated' | 'released' | 'shipped' | 'closed';
+
+interface OrderRecord {
+  id: string;
+  tenant: string;
+  channel: string;
+  shop: string | null;
+  externalId: string;
+  doc: CanonicalOrder;
+  updatedMs: number;
+  version: number;
+  stage: Stage;
+  holds: Array<{ rule: string; reason: string }> | null;
+  holdUntil: string | null;
+  priority: number;
+  flags: Array<{ kind: string; detail: unknown }> | null;
+  extraLines: Line[];
+  shipments: ShipmentPlan[];
+  addressKey: string | null;
+  buyerKey: string | null;
+  createdAt: string;
+  lastInbox: string;
+  isNew: boolean;
+  dirty: boolean;
+}
+
+interface ReservationRecord {
+  id: string;
+  orderId: string;
+  lineId: string;
+  sku: string;
+  location: string;
+  quantity: number;
+  status: 'active' | 'released' | 'consumed';
+  isNew: boolean;
+  dirty: boolean;
+}
+
+const DEFAULT_MAX_PAYLOAD = 2 * 1024 * 1024;
+
+export async function processGroup(tx: StoreTx, items: WorkItem[], config: PipelineConfig): Promise<IngestResult[]> {
+  return new GroupWork(tx, config).run(items);
+}
+
+class GroupWork {
+  private readonly now: Date;
+  private readonly nowIso: string;
+  private readonly inboxRows: SqlValue[][] = [];
+  private readonly inboxUpdates: Statement[] = [];
+  private readonly quarantineRows: SqlValue[][] = [];
+  private readonly quarantineUpdates: Statement[] = [];
+  private readonly eventRows: SqlValue[][] = [];
+  private readonly shortfallRows: SqlValue[][] = [];
+  private readonly shortfallResolved: Array<{ tenant: string; orderId: string }> = [];
+  private readonly outboxRows: SqlValue[][] = [];
+  private readonly orders = new Map<string, OrderRecord>(); // tenant/channel/externalId
+  private readonly reservations = new Map<string, ReservationRecord[]>(); // tenant/orderId
+  private readonly stock = new Map<string, StockLevels>(); // tenant
+  private readonly loadedSkus = new Map<string, Set<string>>(); // tenant
+  private readonly recentByAddress = new Map<string, RuleContext['recentOrdersToSameAddress']>();
+  private readonly openByBuyer = new Map<string, RuleContext['openOrdersOfSameBuyer']>();
+
+  constructor(
+    private readonly tx: StoreTx,
+    private readonly config: PipelineConfig,
+  ) {
+    this.now = config.now?.() ?? new Date();
+    this.nowIso = this.now.toISOString();
+  }
+
+  async run(items: WorkItem[]): Promise<IngestResult[]> {
+    // 1. Keep every payload and map it; nothing below may lose one.
+    const mapped = items.map((item) => this.admit(item));
+    const candidates = mapped.flatMap((m) => m.orders.map((order) => ({ ...m, order })));
+
+    // 2. Read what the group touches, in a handful of queries.
+    await this.loadOrders(candidates.map((c) => ({ tenant: c.tenant, channel: c.channel, externalId: c.order.externalId })));
+    await this.loadStock(candidates.flatMap((c) => c.order.lines.map((l) => ({ tenant: c.tenant, sku: l.sku }))));
+    await this.loadRuleContext(candidates.map((c) => ({ tenant: c.tenant, order: c.order })));
+
+    // 3. Decide, order by order, in arrival order.
+    for (const c of candidates) {
+      const result = await this.applyOrder(c.tenant, c.channel, c.shop, c.order, c.inboxId);
+      c.result.orders.push(result);
+    }
+    await this.queueChannelStock();
+
+    // 4. Write it all.
+    await this.tx.batch(this.statements());
+    return mapped.map((m) => m.result);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Inbox, mapping, quarantine
+
+  private admit(item: WorkItem) {
+    const { input } = item;
+    const tenant = input.tenant;
+    const channel = input.channel;
+    const shop = input.shop ?? null;
+    const raw = typeof input.payload === 'string' ? input.payload : JSON.stringify(input.payload);
+    const inboxId = item.replay?.inboxId ?? newId('inb', this.now.getTime());
+    const result: IngestResult = { inboxId, orders: [] };
+    const orders: CanonicalOrder[] = [];
+    const failures: Array<{ kind: QuarantineKind; error: string; position?: string; sourcePath?: string }> = [];
+
+    const setup = this.config.channels[channel];
+    const size = new TextEncoder().encode(raw).length;
+    const limit = this.config.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD;
+    if (size > limit) {
+      failures.push({ kind: 'size', error: `the payload is ${formatBytes(size)}, over the ${formatBytes(limit)} limit; it is kept and can be replayed once the limit is raised` });
+    } else if (!setup) {
+      failures.push({ kind: 'channel', error: `unknown channel "${channel}" (known: ${Object.keys(this.config.channels).sort().join(', ')})` });
+    } else {
+      let payloads: unknown[] = [];
+      try {
+        payloads = typeof input.payload === 'string' ? (setup.decode ?? decodeJson)(raw) : [input.payload];
+      } catch (e) {
+        failures.push({ kind: 'payload', error: e instanceof PayloadSyntaxError ? e.message : `cannot read the payload: ${(e as Error).message}` });
+      }
+      payloads.forEach((payload, index) => {
+        const where = payloads.length > 1 ? `element ${index + 1} of ${payloads.length}: ` : '';
+        try {
+          orders.push(setup.mapping.run(payload) as CanonicalOrder);
+        } catch (e) {
+          if (e instanceof MappingRuntimeError) {
+            failures.push({ kind: 'mapping', error: where + e.message, position: formatPosition(e.position), ...(e.sourcePath ? { sourcePath: e.sourcePath } : {}) });
+          } else if (e instanceof MappingOutputError) {
+            failures.push({ kind: 'schema', error: where + e.message, ...(e.problems[0]?.position ? { position: formatPosition(e.problems[0].position) } : {}), sourcePath: e.problems.map((p) => p.path).join(', ') });
+          } else {
+            failures.push({ kind: 'internal', error: where + String((e as Error).stack ?? e) });
+          }
+        }
+      });
+    }
+
+    const status = failures.length ? 'quarantined' : 'processed';
+    if (item.replay) {
+      this.inboxUpdates.push({ sql: 'UPDATE inbox SET status = ?, orders = ? WHERE tenant = ? AND id = ?', args: [status, orders.length, tenant, inboxId] });
+      const [first] = failures;
+      for (const quarantineId of item.replay.quarantineIds) {
+        this.quarantineUpdates.push(
+          first
+            ? { sql: 'UPDATE quarantine SET kind = ?, error = ?, position = ?, source_path = ? WHERE tenant = ? AND id = ?', args: [first.kind, first.error, first.position ?? null, first.sourcePath ?? null, tenant, quarantineId] }
+            : { sql: 'UPDATE quarantine SET resolved_at = ?, resolution = ? WHERE tenant = ? AND id = ?', args: [this.nowIso, `replayed: ${orders.length} order(s)`, tenant, quarantineId] },
+        );
+      }
+      if (failures.length) result.quarantined = item.replay.quarantineIds.map((quarantineId) => ({ quarantineId, kind: failures[0]!.kind, error: failures[0]!.error }));
+    } else {
+      this.inboxRows.push([tenant, inboxId, channel, shop, this.nowIso, JSON.stringify(input.meta ?? {}), raw, status, orders.length]);
+      if (failures.length) {
+        result.quarantined = failures.map((f) => {
+          const quarantineId = newId('qua', this.now.getTime());
+          this.quarantineRows.push([tenant, quarantineId, inboxId, channel, this.nowIso, f.kind, f.error, f.position ?? null, f.sourcePath ?? null]);
+          return { quarantineId, kind: f.kind, error: f.error };
+        });
+      }
+    }
+    return { tenant, channel, shop, inboxId, result, orders };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reads
+
+  private async loadOrders(keys: Array<{ tenant: string; channel: string; externalId: string }>): Promise<void> {
+    const byScope = groupBy(keys, (k) => `${k.tenant}\u0000${k.channel}`);
+    for (const scope of byScope.values()) {
+      const { tenant, channel } = scope[0]!;
+      for (const ids of chunks([...new Set(scope.map((k) => k.externalId))], 500)) {
+        const rows = await this.tx.query(
+          `SELECT * FROM orders WHERE tenant = ? AND channel = ? AND external_id IN (${ids.map(() => '?').join(', ')})`,
+          [tenant, channel, ...ids],
+        );
+        for (const row of rows) this.orders.set(orderKey(tenant, channel, String(row.external_id)), recordOf(row));
+      }
+    }
+    const loaded = [...this.orders.values()];
+    for (const scope of groupBy(loaded, (o) => o.tenant).values()) {
+      const tenant = scope[0]!.tenant;
+      for (const ids of chunks(scope.map((o) => o.id), 500)) {
+        const rows = await this.tx.query(
+          `SELECT * FROM reservations WHERE tenant = ? AND status = 'active' AND order_id IN (${ids.map(() => '?').join(', ')})`,
+          [tenant, ...ids],
+        );
+        for (const r of rows) this.reservationsOf(tenant, String(r.order_id)).push(reservationOf(r));
+      }
+      await this.loadStock(rowsToSkus(tenant, [...this.reservations.entries()].filter(([k]) => k.startsWith(`${tenant}\u0000`)).flatMap(([, rs]) => rs)));
+    }
+  }
+
+  private async loadStock(keys: Array<{ tenant: string; sku: string }>): Promise<void> {
+    for (const scope of groupBy(keys, (k) => k.tenant).values()) {
+      const tenant = scope[0]!.tenant;
+      const loaded = this.loadedSkus.get(tenant) ?? new Set<string>();
+      this.loadedSkus.set(tenant, loaded);
+      const wanted = [...new Set(scope.map((k) => k.sku))].filter((sku) => !loaded.has(sku));
+      const levels = this.stockOf(tenant);
+      for (const skus of chunks(wanted, 500)) {
+        const rows = await this.tx.query(`SELECT * FROM stock_levels WHERE tenant = ? AND sku IN (${skus.map(() => '?').join(', ')})`, [tenant, ...skus]);
+        levels.load(rows);
+        for (const sku of skus) loaded.add(sku);
+      }
+    }
+  }
+
+  private async loadRuleContext(entries: Array<{ tenant: string; order: CanonicalOrder }>): Promise<void> {
+    const since = new Date(this.now.getTime() - this.config.policy.lookbackMinutes * 60_000).toISOString();
+    for (const scope of groupBy(entries, (e) => e.tenant).values()) {
+      const tenant = scope[0]!.tenant;
+      const addresses = [...new Set(scope.flatMap((e) => (e.order.receiver ? [this.config.policy.addressKey(e.order.receiver)] : [])))];
+      for (const keys of chunks(addresses, 500)) {
+        const rows = await this.tx.query(
+          `SELECT channel, external_id, created_at, address_key FROM orders WHERE tenant = ? AND created_at >= ? AND address_key IN (${keys.map(() => '?').join(', ')})`,
+          [tenant, since, ...keys],
+        );
+        for (const r of rows) {
+          listIn(this.recentByAddress, `${tenant}\u0000${r.address_key}`).push({ externalId: String(r.external_id), channel: String(r.channel), createdAt: String(r.created_at) });
+        }
+      }
+      const buyers = [...new Set(scope.flatMap((e) => (buyerKey(e.order) ? [buyerKey(e.order)!] : [])))];
+      for (const keys of chunks(buyers, 500)) {
+        const rows = await this.tx.query(
+          `SELECT channel, shop, external_id, status, created_at, address_key, buyer_key FROM orders WHERE tenant = ? AND status IN ('pending_payment', 'paid') AND buyer_key IN (${keys.map(() => '?').join(', ')})`,
+          [tenant, ...keys],
+        );
+        for (const r of rows) {
+          listIn(this.openByBuyer, `${tenant}\u0000${r.buyer_key}`).push({
+            externalId: String(r.external_id),
+            channel: String(r.channel),
+            ...(r.shop ? { shopId: String(r.shop) } : {}),
+            status: String(r.status),
+            createdAt: String(r.created_at),
+            addressKey: String(r.address_key ?? ''),
+          });
+        }
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Dedupe and the state machine
+
+  private async applyOrder(tenant: string, channel: string, shop: string | null, doc: CanonicalOrder, inboxId: string): Promise<IngestResult['orders'][number]> {
+    const key = orderKey(tenant, channel, doc.externalId);
+    const existing = this.orders.get(key);
+    const updatedMs = Date.parse(doc.updatedAt);
+    if (!existing) {
+      const record: OrderRecord = {
+        id: newId('ord', this.now.getTime()),
+        tenant,
+        channel,
+        shop: shop ?? doc.shopId ?? null,
+        externalId: doc.externalId,
+        doc,
+        updatedMs,
+        version: 1,
+        stage: 'open',
+        holds: null,
+        holdUntil: null,
+        priority: 0,
+        flags: null,
+        extraLines: [],
+        shipments: [],
+        addressKey: doc.receiver ? this.config.policy.addressKey(doc.receiver) : null,
+        buyerKey: buyerKey(doc),
+        createdAt: this.nowIso,
+        lastInbox: inboxId,
+        isNew: true,
+        dirty: true,
+      };
+      this.orders.set(key, record);
+      this.event(record, 'created', inboxId, { status: doc.status, afterSale: doc.afterSale, updatedAt: doc.updatedAt });
+      await this.effects(record, null, inboxId);
+      this.remember(record);
+      return { orderId: record.id, externalId: doc.externalId, outcome: 'created', status: doc.status };
+    }
+
+    const done = (outcome: 'unchanged' | 'stale' | 'illegal' | 'updated') => ({ orderId: existing.id, externalId: doc.externalId, outcome, status: existing.doc.status });
+    if (updatedMs < existing.updatedMs) return done('stale');
+    if (JSON.stringify(doc) === JSON.stringify(existing.doc)) return done('unchanged');
+    const transition = checkTransition(existing.doc.status, doc.status);
+    if (!transition.legal) {
+      existing.flags = [...(existing.flags ?? []), { kind: 'illegal_transition', detail: { from: existing.doc.status, to: doc.status, inbox: inboxId } }];
+      existing.dirty = true;
+      this.event(existing, 'illegal_transition', inboxId, { from: existing.doc.status, to: doc.status, reason: transition.reason });
+      return done('illegal');
+    }
+    const before = existing.doc;
+    const changes = diffOrders(before, doc);
+    existing.doc = doc;
+    existing.updatedMs = updatedMs;
+    existing.version += 1;
+    existing.lastInbox = inboxId;
+    existing.dirty = true;
+    if (doc.receiver) existing.addressKey = this.config.policy.addressKey(doc.receiver);
+    this.event(existing, 'updated', inboxId, { changes });
+    await this.effects(existing, before, inboxId);
+    return done('updated');
+  }
+
+  /** What a new or changed order means for rules, stock, routing and deliveries. */
+  private async effects(order: OrderRecord, before: CanonicalOrder | null, inboxId: string): Promise<void> {
+    const doc = order.doc;
+    const refunded = doc.afterSale === 'refunded';
+    if ((doc.status === 'cancelled' || refunded) && order.stage !== 'shipped' && order.stage !== 'closed') {
+      this.releaseAll(order, inboxId, doc.status === 'cancelled' ? 'cancelled' : 'refunded');
+      if (order.stage === 'released') this.queueDeliveries(order, 'cancelled');
+      order.stage = 'closed';
+      return;
+    }
+    if (hasShipped(doc) && (order.stage === 'allocated' || order.stage === 'released')) {
+      this.consumeAll(order, inboxId);
+      order.stage = 'shipped';
+      return;
+    }
+    if (order.stage === 'open' && awaitsShipment(doc) && !refunded) {
+      await this.allocate(order, inboxId);
+      return;
+    }
+    if (before && (order.stage === 'allocated' || order.stage === 'released')) {
+      // Lines refunded before shipping give their stock back.
+      for (const line of doc.lines) {
+        const old = before.lines.find((l) => l.lineId === line.lineId);
+        if (line.afterSale === 'refunded' && old?.afterSale !== 'refunded') this.releaseLine(order, line.lineId, inboxId);
+      }
+      if (!sameJson(before.receiver, doc.receiver)) {
+        this.event(order, 'address_changed', inboxId, { from: before.receiver ?? null, to: doc.receiver ?? null });
+        if (order.stage === 'released') this.queueDeliveries(order, 'updated');
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Rules, routing, reservations, deliveries
+
+  private async allocate(order: OrderRecord, inboxId: string): Promise<void> {
+    const { policy } = this.config;
+    const context: RuleContext = {
+      now: this.nowIso,
+      recentOrdersToSameAddress: order.addressKey ? (this.recentByAddress.get(`${order.tenant}\u0000${order.addressKey}`) ?? []).filter((o) => o.externalId !== order.externalId) : [],
+      openOrdersOfSameBuyer: order.buyerKey ? (this.openByBuyer.get(`${order.tenant}\u0000${order.buyerKey}`) ?? []).filter((o) => o.externalId !== order.externalId) : [],
+    };
+    const outcome = policy.rules(order.doc, context);
+    order.priority = outcome.priority;
+    order.extraLines = outcome.addLines.map((a) => a.line);
+    order.holdUntil = outcome.holdUntil;
+    const holds = [...outcome.holds];
+    this.event(order, 'rules', inboxId, { explanation: outcome.explanation, holds: outcome.holds, tags: outcome.tags, addLines: outcome.addLines, priority: outcome.priority, holdUntil: outcome.holdUntil, mergeWith: outcome.mergeWith });
+
+    const lines = [...order.doc.lines.filter((l) => l.afterSale !== 'refunded'), ...order.extraLines];
+    await this.loadStock(lines.map((l) => ({ tenant: order.tenant, sku: l.sku })));
+    const stock = this.stockOf(order.tenant);
+    const decision: RoutingDecision = policy.route({ ...order.doc, lines: lines as CanonicalOrder['lines'] }, stock);
+    this.event(order, 'routed', inboxId, { rule: decision.rule, shipments: decision.shipments, unrouted: decision.unrouted, explanation: decision.explanation });
+    for (const shipment of decision.shipments) {
+      for (const line of shipment.lines) {
+        stock.reserve(line.sku, shipment.location, line.quantity);
+        const reservation: ReservationRecord = { id: newId('rsv', this.now.getTime()), orderId: order.id, lineId: line.lineId, sku: line.sku, location: shipment.location, quantity: line.quantity, status: 'active', isNew: true, dirty: true };
+        this.reservationsOf(order.tenant, order.id).push(reservation);
+      }
+    }
+    if (decision.shipments.length) this.event(order, 'reserved', inboxId, { lines: decision.shipments.flatMap((s) => s.lines.map((l) => ({ ...l, location: s.location }))) });
+    if (decision.unrouted.length) {
+      const policyName = this.config.stock.shortfall;
+      for (const line of decision.unrouted) {
+        this.shortfallRows.push([order.tenant, newId('sht', this.now.getTime()), order.id, line.lineId, line.sku, line.quantity, policyName, this.nowIso]);
+      }
+      this.event(order, 'shortfall', inboxId, { policy: policyName, lines: decision.unrouted });
+      if (policyName === 'hold') holds.push({ rule: 'stock', reason: `not enough stock for ${decision.unrouted.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}` });
+      this.queueDeliveries(order, 'shortfall');
+    }
+    order.stage = 'allocated';
+    order.holds = holds.length ? holds : null;
+    order.shipments = decision.shipments;
+    if (holds.length || order.holdUntil) {
+      this.event(order, 'held', inboxId, { holds, holdUntil: order.holdUntil });
+      this.queueDeliveries(order, 'held');
+      return;
+    }
+    this.queueDeliveries(order, 'released');
+    order.stage = 'released';
+    this.event(order, 'queued', inboxId, { deliveries: this.config.deliveries.filter((d) => (d.on ?? 'released') === 'released').map((d) => d.kind) });
+  }
+
+  private queueDeliveries(order: OrderRecord, on: NonNullable<DeliveryPlan['on']>): void {
+    const shipments = order.shipments;
+    for (const plan of this.config.deliveries) {
+      if ((plan.on ?? 'released') !== on) continue;
+      const parcels = plan.per === 'shipment' ? shipments.map((s, i) => ({ index: i + 1, shipment: s })) : [{ index: 0, shipment: null }];
+      for (const { index, shipment } of parcels) {
+        const key = deliveryKey(plan.kind, order, index);
+        const after = plan.after ? deliveryKey(plan.after, order, plan.per === 'shipment' ? index : 0) : null;
+        const payload = { orderId: order.id, channel: order.channel, externalId: order.externalId, event: on, ...(shipment ? { shipment: index, location: shipment.location, carrier: shipment.carrier, lines: shipment.lines } : {}) };
+        this.outboxRows.push([order.tenant, newId('dlv', this.now.getTime()), plan.target, plan.kind, key, order.id, after, JSON.stringify(payload), 'pending', order.priority, this.nowIso, null, this.nowIso, this.nowIso]);
+      }
+    }
+  }
+
+  private releaseAll(order: OrderRecord, inboxId: string, why: string): void {
+    const active = this.reservationsOf(order.tenant, order.id).filter((r) => r.status === 'active');
+    for (const r of active) this.settle(order.tenant, r, 'released');
+    if (active.length) this.event(order, 'released', inboxId, { reason: why, lines: active.map((r) => ({ lineId: r.lineId, sku: r.sku, location: r.location, quantity: r.quantity })) });
+    this.shortfallResolved.push({ tenant: order.tenant, orderId: order.id });
+  }
+
+  private releaseLine(order: OrderRecord, lineId: string, inboxId: string): void {
+    const active = this.reservationsOf(order.tenant, order.id).filter((r) => r.status === 'active' && r.lineId === lineId);
+    for (const r of active) this.settle(order.tenant, r, 'released');
+    if (active.length) this.event(order, 'released', inboxId, { reason: 'line refunded', lines: active.map((r) => ({ lineId, sku: r.sku, location: r.location, quantity: r.quantity })) });
+  }
+
+  private consumeAll(order: OrderRecord, inboxId: string): void {
+    const active = this.reservationsOf(order.tenant, order.id).filter((r) => r.status === 'active');
+    for (const r of active) this.settle(order.tenant, r, 'consumed');
+    if (active.length) this.event(order, 'consumed', inboxId, { lines: active.map((r) => ({ lineId: r.lineId, sku: r.sku, location: r.location, quantity: r.quantity })) });
+  }
+
+  private settle(tenant: string, reservation: ReservationRecord, status: 'released' | 'consumed'): void {
+    const stock = this.stockOf(tenant);
+    if (status === 'released') stock.release(reservation.sku, reservation.location, reservation.quantity);
+    else stock.consume(reservation.sku, reservation.location, reservation.quantity);
+    reservation.status = status;
+    reservation.dirty = true;
+  }
+
+  /** Channel stock after the group: one coalesced update per (channel, sku) whose number moved. */
+  private async queueChannelStock(): Promise<void> {
+    const channels = Object.entries(this.config.stock.channels);
+    if (channels.length === 0) return;
+    for (const [tenant, levels] of this.stock) {
+      const skus = [...levels.changedSkus()];
+      if (skus.length === 0) continue;
+      const last = new Map<string, number>();
+      for (const chunk of chunks(skus, 500)) {
+        const rows = await this.tx.query(`SELECT channel, sku, available FROM channel_stock WHERE tenant = ? AND sku IN (${chunk.map(() => '?').join(', ')})`, [tenant, ...chunk]);
+        for (const r of rows) last.set(`${r.channel}\u0000${r.sku}`, Number(r.available));
+      }
+      for (const sku of skus) {
+        for (const [channel, channelConfig] of channels) {
+          const available = availableToSell(levels.locationsOf(sku), channelConfig);
+          if (last.get(`${channel}\u0000${sku}`) === available) continue;
+          this.channelStockRows.push([tenant, channel, sku, available, this.nowIso]);
+          const payload = JSON.stringify({ channel, sku, available });
+          this.stockOutboxRows.push([tenant, newId('dlv', this.now.getTime()), channel, 'channel.stock', `channel.stock/${channel}/${sku}/${newId('v', this.now.getTime())}`, null, null, payload, 'pending', 0, this.nowIso, `channel.stock/${channel}/${sku}`, this.nowIso, this.nowIso]);
+        }
+      }
+    }
+  }
+
+  private readonly channelStockRows: SqlValue[][] = [];
+  private readonly stockOutboxRows: SqlValue[][] = [];
+
+  // -------------------------------------------------------------------------------------------
+  // Writes
+
+  private statements(): Statement[] {
+    const s: Statement[] = [];
+    s.push(...insertRows('inbox', ['tenant', 'id', 'channel', 'shop', 'received_at', 'meta', 'payload', 'status', 'orders'], this.inboxRows));
+    s.push(...this.inboxUpdates);
+    s.push(...insertRows('quarantine', ['tenant', 'id', 'inbox_id', 'channel', 'created_at', 'kind', 'error', 'position', 'source_path'], this.quarantineRows));
+    s.push(...this.quarantineUpdates);
+    const dirtyOrders = [...this.orders.values()].filter((o) => o.dirty);
+    s.push(
+      ...insertRows(
+        'orders',
+        ['tenant', 'id', 'channel', 'shop', 'external_id', 'status', 'after_sale', 'updated_at', 'updated_ms', 'version', 'doc', 'holds', 'hold_until', 'priority', 'flags', 'stage', 'extra_lines', 'shipments', 'address_key', 'buyer_key', 'created_at', 'last_inbox'],
+        dirtyOrders.map((o) => [
+          o.tenant, o.id, o.channel, o.shop, o.externalId, o.doc.status, o.doc.afterSale, o.doc.updatedAt, o.updatedMs, o.version, JSON.stringify(o.doc),
+          o.holds ? JSON.stringify(o.holds) : null, o.holdUntil, o.priority, o.flags ? JSON.stringify(o.flags) : null, o.stage,
+          o.extraLines.length ? JSON.stringify(o.extraLines) : null, o.shipments.length ? JSON.stringify(o.shipments) : null, o.addressKey, o.buyerKey, o.createdAt, o.lastInbox,
+        ]),
+        `ON CONFLICT (tenant, channel, external_id) DO UPDATE SET status = excluded.status, after_sale = excluded.after_sale, updated_at = excluded.updated_at,
+         updated_ms = excluded.updated_ms, version = excluded.version, doc = excluded.doc, holds = excluded.holds, hold_until = excluded.hold_until,
+         priority = excluded.priority, flags = excluded.flags, stage = excluded.stage, extra_lines = excluded.extra_lines, shipments = excluded.shipments, address_key = excluded.address_key,
+         shop = excluded.shop, last_inbox = excluded.last_inbox`,
+      ),
+    );
+    s.push(...insertRows('order_events', ['tenant', 'id', 'order_id', 'at', 'kind', 'source', 'detail'], this.eventRows));
+    const allReservations = [...this.reservations.entries()].flatMap(([k, rs]) => rs.map((r) => ({ tenant: k.split('\u0000')[0]!, r })));
+    s.push(
+      ...insertRows(
+        'reservations',
+        ['tenant', 'id', 'order_id', 'line_id', 'sku', 'location', 'quantity', 'status', 'created_at', 'updated_at'],
+        allReservations.filter(({ r }) => r.isNew).map(({ tenant, r }) => [tenant, r.id, r.orderId, r.lineId, r.sku, r.location, r.quantity, r.status, this.nowIso, this.nowIso]),
+      ),
+    );
+    for (const { tenant, r } of allReservations.filter(({ r }) => !r.isNew && r.dirty)) {
+      s.push({ sql: 'UPDATE reservations SET status = ?, updated_at = ? WHERE tenant = ? AND id = ?', args: [r.status, this.nowIso, tenant, r.id] });
+    }
+    s.push(...insertRows('shortfalls', ['tenant', 'id', 'order_id', 'line_id', 'sku', 'quantity', 'policy', 'created_at'], this.shortfallRows));
+    for (const { tenant, orderId } of this.shortfallResolved) {
+      s.push({ sql: 'UPDATE shortfalls SET resolved_at = ? WHERE tenant = ? AND order_id = ? AND resolved_at IS NULL', args: [this.nowIso, tenant, orderId] });
+    }
+    for (const [tenant, levels] of this.stock) s.push(...levels.writeStatements(tenant, this.nowIso));
+    const outboxColumns = ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'coalesce_key', 'created_at', 'updated_at'];
+    // A delivery already queued (a replay, a duplicate push) is not queued again.
+    s.push(...insertRows('outbox', outboxColumns, this.outboxRows, 'ON CONFLICT DO NOTHING'));
+    for (const row of this.stockOutboxRows) {
+      s.push(
+        ...insertRows('outbox', outboxColumns, [row], `ON CONFLICT (tenant, coalesce_key) WHERE status = 'pending' AND coalesce_key IS NOT NULL DO UPDATE SET payload = excluded.payload, updated_at = excluded.updated_at`),
+      );
+    }
+    s.push(
+      ...insertRows('channel_stock', ['tenant', 'channel', 'sku', 'available', 'updated_at'], this.channelStockRows, 'ON CONFLICT (tenant, channel, sku) DO UPDATE SET available = excluded.available, updated_at = excluded.updated_at'),
+    );
+    return s;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Helpers
+
+  private event(order: OrderRecord, kind: string, source: string, detail: unknown): void {
+    this.eventRows.push([order.tenant, newId('evt', this.now.getTime()), order.id, this.nowIso, kind, source, JSON.stringify(detail)]);
+  }
+
+  private remember(order: OrderRecord): void {
+    if (order.addressKey) {
+      listIn(this.recentByAddress, `${order.tenant}\u0000${order.addressKey}`).push({ externalId: order.externalId, channel: order.channel, createdAt: this.nowIso });
+    }
+    if (order.buyerKey && (order.doc.status === 'pending_payment' || order.doc.status === 'paid')) {
+      listIn(this.openByBuyer, `${order.tenant}\u0000${order.buyerKey}`).push({
+        externalId: order.externalId,
+        channel: order.channel,
+        ...(order.shop ? { shopId: order.shop } : {}),
+        status: order.doc.status,
+        createdAt: this.nowIso,
+        addressKey: order.addressKey ?? '',
+      });
+    }
+  }
+
+  private reservationsOf(tenant: string, orderId: string): ReservationRecord[] {
+    return listIn(this.reservations, `${tenant}\u0000${orderId}`);
+  }
+
+  private stockOf(tenant: string): StockLevels {
+    let levels = this.stock.get(tenant);
+    if (!levels) {
+      levels = new StockLevels();
+      this.stock.set(tenant, levels);
+    }
+    return levels;
+  }
+}
+
+function recordOf(row: Row): OrderRecord {
+  return {
+    id: String(row.id),
+    tenant: String(row.tenant),
+    channel: String(row.channel),
+    shop: row.shop === null ? null : String(row.shop),
+    externalId: String(row.external_id),
+    doc: JSON.parse(String(row.doc)) as CanonicalOrder,
+    updatedMs: Number(row.updated_ms),
+    version: Number(row.version),
+    stage: String(row.stage) as Stage,
+    holds: row.holds ? JSON.parse(String(row.holds)) : null,
+    holdUntil: row.hold_until === null ? null : String(row.hold_until),
+    priority: Number(row.priority),
+    flags: row.flags ? JSON.parse(String(row.flags)) : null,
+    extraLines: row.extra_lines ? JSON.parse(String(row.extra_lines)) : [],
+    shipments: row.shipments ? JSON.parse(String(row.shipments)) : [],
+    addressKey: row.address_key === null ? null : String(row.address_key),
+    buyerKey: row.buyer_key === null ? null : String(row.buyer_key),
+    createdAt: String(row.created_at),
+    lastInbox: String(row.last_inbox),
+    isNew: false,
+    dirty: false,
+  };
+}
+
+function reservationOf(r: Row): ReservationRecord {
+  return { id: String(r.id), orderId: String(r.order_id), lineId: String(r.line_id), sku: String(r.sku), location: String(r.location), quantity: Number(r.quantity), status: String(r.status) as ReservationRecord['status'], isNew: false, dirty: false };
+}
+
+function rowsToSkus(tenant: string, reservations: ReservationRecord[]): Array<{ tenant: string; sku: string }> {
+  return reservations.map((r) => ({ tenant, sku: r.sku }));
+}
+
+function orderKey(tenant: string, channel: string, externalId: string): string {
+  return `${tenant}\u0000${channel}\u0000${externalId}`;
+}
+
+function buyerKey(order: CanonicalOrder): string | null {
+  return order.buyer.id ? `${order.channel}:${order.buyer.id}` : null;
+}
+
+/** `erp.sale_order/tmall/123` — the same order always owes the same delivery key. */
+function deliveryKey(kind: string, order: OrderRecord, shipment: number): string {
+  return `${kind}/${order.channel}/${order.externalId}${shipment ? `/${shipment}` : ''}`;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) listIn(groups, key(item)).push(item);
+  return groups;
+}
+
+function listIn<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) {
+    list = [];
+    map.set(key, list);
+  }
+  return list;
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
+}

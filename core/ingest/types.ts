@@ -1,0 +1,112 @@
+/**
+ * The pipeline's contract: what goes in, what comes out, and what the runtime plugs in.
+ */
+import type { CompiledMapping } from '../mapping/index.ts';
+import type { CanonicalOrder } from '../order/index.ts';
+import type { ChannelStockConfig } from '../stock/available.ts';
+
+export type Line = CanonicalOrder['lines'][number];
+
+export interface IngestInput {
+  tenant: string;
+  channel: string;
+  shop?: string | null;
+  /** The raw payload as received (kept byte for byte), or an already parsed object. */
+  payload: string | unknown;
+  /** Headers and connector metadata, kept with the raw payload. */
+  meta?: Record<string, unknown>;
+}
+
+export type OrderOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'illegal';
+
+export interface IngestResult {
+  inboxId: string;
+  /** One per order the payload held (a POS CSV holds several). */
+  orders: Array<{ orderId: string; externalId: string; outcome: OrderOutcome; status: string }>;
+  /** Set when (part of) the payload could not be used; the raw payload is kept for replay. */
+  quarantined?: Array<{ quarantineId: string; kind: QuarantineKind; error: string }>;
+}
+
+export type QuarantineKind = 'payload' | 'mapping' | 'schema' | 'channel' | 'size' | 'internal';
+
+/** What each channel's payloads become: raw text → payload objects → canonical orders. */
+export interface ChannelSetup {
+  mapping: CompiledMapping;
+  /** Raw text → payloads (default: one JSON document). */
+  decode?: (raw: string) => unknown[];
+}
+
+// Routing and rules are pure policies the pipeline calls with what it read in the transaction.
+
+export interface StockView {
+  available(sku: string, location: string): number;
+}
+
+export interface ShipmentPlan {
+  location: string;
+  carrier: string | null;
+  lines: Array<{ lineId: string; sku: string; quantity: number }>;
+}
+
+export interface RoutingDecision {
+  shipments: ShipmentPlan[];
+  unrouted: Array<{ lineId: string; sku: string; quantity: number; reason: string }>;
+  explanation: string[];
+  rule: string | null;
+}
+
+export interface RuleContext {
+  now: string;
+  recentOrdersToSameAddress: Array<{ externalId: string; channel: string; createdAt: string }>;
+  openOrdersOfSameBuyer: Array<{ externalId: string; channel: string; shopId?: string; status: string; createdAt: string; addressKey: string }>;
+}
+
+export interface RuleOutcome {
+  holds: Array<{ rule: string; reason: string }>;
+  addLines: Array<{ rule: string; line: Line }>;
+  tags: string[];
+  holdUntil: string | null;
+  mergeWith: string[];
+  priority: number;
+  explanation: string[];
+}
+
+export interface OrderPolicy {
+  route(order: CanonicalOrder, stock: StockView): RoutingDecision;
+  rules(order: CanonicalOrder, context: RuleContext): RuleOutcome;
+  addressKey(receiver: NonNullable<CanonicalOrder['receiver']>): string;
+  /** The largest window (minutes) a rule looks back over, for the address and buyer queries. */
+  lookbackMinutes: number;
+}
+
+/** One delivery every released (or cancelled, held …) order owes a target. */
+export interface DeliveryPlan {
+  kind: string;
+  target: string;
+  /** One delivery per order (default) or per shipment (a WMS order, a waybill per parcel). */
+  per?: 'order' | 'shipment';
+  /** The kind of another delivery of the same order that must succeed first. */
+  after?: string;
+  /** When it is owed: released (default), cancelled (after release), held, shortfall, updated (address change after release). */
+  on?: 'released' | 'cancelled' | 'held' | 'shortfall' | 'updated';
+}
+
+export interface StockConfig {
+  /** What an order gets when no location can ship a line: shipped what can be (backorder) or held for review. */
+  shortfall: 'backorder' | 'hold';
+  /** Channels whose available-to-sell is pushed back, with their allocation rule. */
+  channels: Record<string, ChannelStockConfig>;
+}
+
+export interface PipelineConfig {
+  channels: Record<string, ChannelSetup>;
+  policy: OrderPolicy;
+  stock: StockConfig;
+  deliveries: DeliveryPlan[];
+  /** Largest raw payload accepted for processing (bytes); larger ones are kept and quarantined. */
+  maxPayloadBytes?: number;
+  /** Group commit: how long the first ingest of a group waits for company, and the group's cap. */
+  groupWindowMs?: number;
+  groupMaxSize?: number;
+  now?: () => Date;
+}

@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compileMapping } from '../core/mapping/index.ts';
+import { Pipeline } from '../core/ingest/pipeline.ts';
+import type { OrderPolicy, PipelineConfig, StockView } from '../core/ingest/types.ts';
+import type { CanonicalOrder } from '../core/order/index.ts';
+import type { Store } from '../core/store/port.ts';
+import { openLibsqlStore } from '../runtime/store/libsql.ts';
+
+const webhook = compileMapping(readFileSync('mappings/webhook.yaml', 'utf8'), { file: 'mappings/webhook.yaml' });
+
+/** Routes every line to the first listed location that has it all; the real policy has its own tests. */
+const firstFit: OrderPolicy = {
+  route(order: CanonicalOrder, stock: StockView) {
+    const shipments = new Map<string, { location: string; carrier: string | null; lines: Array<{ lineId: string; sku: string; quantity: number }> }>();
+    const unrouted: Array<{ lineId: string; sku: string; quantity: number; reason: string }> = [];
+    const used = new Map<string, number>();
+    for (const line of order.lines) {
+      const location = ['WH-SH', 'WH-GZ'].find((l) => stock.available(line.sku, l) - (used.get(`${line.sku}/${l}`) ?? 0) >= line.quantity);
+      if (!location) {
+        unrouted.push({ lineId: line.lineId, sku: line.sku, quantity: line.quantity, reason: 'no stock' });
+        continue;
+      }
+      used.set(`${line.sku}/${location}`, (used.get(`${line.sku}/${location}`) ?? 0) + line.quantity);
+      const shipment = shipments.get(location) ?? { location, carrier: 'SF', lines: [] };
+      shipment.lines.push({ lineId: line.lineId, sku: line.sku, quantity: line.quantity });
+      shipments.set(location, shipment);
+    }
+    return { shipments: [...shipments.values()], unrouted, explanation: ['first fit'], rule: 'test' };
+  },
+  rules: (order) => ({
+    holds: order.buyer.message?.includes('hold') ? [{ rule: 'message', reason: 'buyer left a message' }] : [],
+    addLines: [],
+    tags: [],
+    holdUntil: null,
+    mergeWith: [],
+    priority: Math.floor(order.amounts.paid / 10000),
+    explanation: [],
+  }),
+  addressKey: (r) => `${r.province}|${r.city}|${r.district}|${r.address}`,
+  lookbackMinutes: 60,
+};
+
+function config(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
+  return {
+    channels: { webhook: { mapping: webhook } },
+    policy: firstFit,
+    stock: { shortfall: 'backorder', channels: { tmall: { allocation: { ratio: 0.5 } }, jd: {} } },
+    deliveries: [
+      { kind: 'erp.sale_order', target: 'kingdee' },
+      { kind: 'erp.receivable', target: 'kingdee', after: 'erp.sale_order' },
+      { kind: 'wms.delivery_order', target: 'qimen', per: 'shipment' },
+      { kind: 'wms.delivery_order.cancel', target: 'qimen', per: 'shipment', on: 'cancelled', after: 'wms.delivery_order' },
+      { kind: 'notify.held', target: 'dingtalk', on: 'held' },
+    ],
+    groupWindowMs: 1,
+    ...overrides,
+  };
+}
+
+function order(id: string, fields: Record<string, unknown> = {}) {
+  return {
+    id,
+    status: 'paid',
+    createdAt: '2024-05-01T10:00:00+08:00',
+    updatedAt: '2024-05-01T10:00:00+08:00',
+    customer: { id: `buyer-${id}` },
+    shippingAddress: { name: '林小姐', phone: '13800138000', province: '四川省', city: '成都市', district: '武侯区', address: '天府大道北段1700号' },
+    items: [{ id: '1', sku: 'SKU-A', title: 'T', quantity: 2, price: '10.00' }],
+    total: '20.00',
+    ...fields,
+  };
+}
+
+let store: Store;
+let pipeline: Pipeline;
+
+async function seed(levels: Array<[string, string, number, number?]>): Promise<void> {
+  await store.batch(levels.map(([sku, location, onHand, safety]) => ({
+    sql: 'INSERT INTO stock_levels (tenant, sku, location, on_hand, reserved, safety, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
+    args: ['t1', sku, location, onHand, safety ?? 0, '2024-01-01T00:00:00Z'],
+  })));
+}
+
+const level = async (sku: string, location: string) =>
+  (await store.query('SELECT on_hand, reserved FROM stock_levels WHERE tenant = ? AND sku = ? AND location = ?', ['t1', sku, location]))[0];
+const count = async (sql: string, ...args: unknown[]) => Number((await store.query(sql, args as never))[0]!.n);
+
+beforeEach(async () => {
+  store = await openLibsqlStore({ url: ':memory:' });
+  pipeline = new Pipeline(store, config());
+  await seed([['SKU-A', 'WH-SH', 5], ['SKU-A', 'WH-GZ', 10], ['SKU-B', 'WH-GZ', 1]]);
+});
+
+afterEach(async () => {
+  await store.close();
+});
+
+describe('ingest', () => {
+  it('keeps the raw payload, creates the order, reserves its stock and queues its deliveries in one go', async () => {
+    const raw = JSON.stringify(order('W1'));
+    const result = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: raw, meta: { headers: { 'x-sig': 'abc' } } });
+    expect(result.orders).toEqual([{ orderId: expect.stringMatching(/^ord_/), externalId: 'W1', outcome: 'created', status: 'paid' }]);
+    const [inbox] = await store.query('SELECT payload, meta, status FROM inbox WHERE tenant = ? AND id = ?', ['t1', result.inboxId]);
+    expect(inbox).toEqual({ payload: raw, meta: '{"headers":{"x-sig":"abc"}}', status: 'processed' });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 2 });
+    const deliveries = await store.query('SELECT kind, target, idempotency_key, after_key, priority FROM outbox WHERE tenant = ? AND coalesce_key IS NULL ORDER BY kind', ['t1']);
+    expect(deliveries).toEqual([
+      { kind: 'erp.receivable', target: 'kingdee', idempotency_key: 'erp.receivable/webhook/W1', after_key: 'erp.sale_order/webhook/W1', priority: 0 },
+      { kind: 'erp.sale_order', target: 'kingdee', idempotency_key: 'erp.sale_order/webhook/W1', after_key: null, priority: 0 },
+      { kind: 'wms.delivery_order', target: 'qimen', idempotency_key: 'wms.delivery_order/webhook/W1/1', after_key: null, priority: 0 },
+    ]);
+    const kinds = (await store.query('SELECT kind FROM order_events WHERE tenant = ? AND order_id = ? ORDER BY id', ['t1', result.orders[0]!.orderId])).map((r) => r.kind);
+    expect(kinds).toEqual(['created', 'rules', 'routed', 'reserved', 'queued']);
+  });
+
+  it('pushes each channel its new available-to-sell, coalesced to the latest value', async () => {
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W2') });
+    const updates = await store.query("SELECT target, payload FROM outbox WHERE tenant = ? AND kind = 'channel.stock' AND status = 'pending' ORDER BY target", ['t1']);
+    // 15 on hand, 4 reserved: jd sees 11, tmall half of it.
+    expect(updates).toEqual([
+      { target: 'jd', payload: '{"channel":"jd","sku":"SKU-A","available":11}' },
+      { target: 'tmall', payload: '{"channel":"tmall","sku":"SKU-A","available":5}' },
+    ]);
+  });
+
+  it('dedupes: the same order again changes nothing, an older one is stale, a newer one updates with its changes', async () => {
+    const first = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
+    const again = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
+    const older = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1', { status: 'shipped', updatedAt: '2024-05-01T09:00:00+08:00' }) });
+    const newer = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1', { status: 'shipped', updatedAt: '2024-05-01T12:00:00+08:00' }) });
+    expect([again, older, newer].map((r) => r.orders[0]!.outcome)).toEqual(['unchanged', 'stale', 'updated']);
+    expect(await count('SELECT count(*) n FROM orders WHERE tenant = ?', 't1')).toBe(1);
+    const [updated] = await store.query("SELECT detail FROM order_events WHERE tenant = ? AND order_id = ? AND kind = 'updated'", ['t1', first.orders[0]!.orderId]);
+    expect(JSON.parse(String(updated!.detail)).changes).toEqual([
+      { field: 'status', from: 'paid', to: 'shipped' },
+      { field: 'channelStatus', from: 'paid', to: 'shipped' },
+      { field: 'updatedAt', from: '2024-05-01T10:00:00+08:00', to: '2024-05-01T12:00:00+08:00' },
+    ]);
+    // Shipped: the reservation is consumed, the goods have left.
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 3, reserved: 0 });
+  });
+
+  it('groups concurrent ingests into shared transactions and loses none', async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order(`C${i}`, { items: [{ sku: 'SKU-C', title: 'c', quantity: 1, price: '1.00' }], total: '1.00' }) })));
+    expect(new Set(results.map((r) => r.orders[0]!.externalId)).size).toBe(40);
+    expect(await count('SELECT count(*) n FROM orders WHERE tenant = ?', 't1')).toBe(40);
+    expect(await count('SELECT count(*) n FROM inbox WHERE tenant = ?', 't1')).toBe(40);
+  });
+
+  it('flags an illegal move and keeps the order as it was', async () => {
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1', { status: 'cancelled' }) });
+    const back = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1', { status: 'paid', updatedAt: '2024-05-02T10:00:00+08:00' }) });
+    expect(back.orders[0]).toMatchObject({ outcome: 'illegal', status: 'cancelled' });
+    const [row] = await store.query('SELECT status, flags FROM orders WHERE tenant = ?', ['t1']);
+    expect(row!.status).toBe('cancelled');
+    expect(JSON.parse(String(row!.flags))).toEqual([{ kind: 'illegal_transition', detail: { from: 'cancelled', to: 'paid', inbox: back.inboxId } }]);
+    expect(await count("SELECT count(*) n FROM order_events WHERE tenant = ? AND kind = 'illegal_transition'", 't1')).toBe(1);
+  });
+});
+
+describe('stock', () => {
+  it('releases the reservation when a paid order is cancelled, and queues the cancel after the create', async () => {
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 2 });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1', { status: 'cancelled', updatedAt: '2024-05-01T11:00:00+08:00' }) });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 0 });
+    expect(await store.query("SELECT kind, after_key FROM outbox WHERE tenant = ? AND kind LIKE 'wms.%' ORDER BY kind", ['t1'])).toEqual([
+      { kind: 'wms.delivery_order', after_key: null },
+      { kind: 'wms.delivery_order.cancel', after_key: 'wms.delivery_order/webhook/W1/1' },
+    ]);
+  });
+
+  it('releases one refunded line before shipping', async () => {
+    const items = [{ id: '1', sku: 'SKU-A', title: 'a', quantity: 1, price: '10.00' }, { id: '2', sku: 'SKU-B', title: 'b', quantity: 1, price: '10.00' }];
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1', { items }) });
+    expect(await level('SKU-B', 'WH-GZ')).toEqual({ on_hand: 1, reserved: 1 });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1', { items: [items[0], { ...items[1], refund: 'refunded' }], refund: 'partial', updatedAt: '2024-05-01T11:00:00+08:00' }) });
+    expect(await level('SKU-B', 'WH-GZ')).toEqual({ on_hand: 1, reserved: 0 });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 1 });
+  });
+
+  it('records a shortfall instead of overselling, and holds the order when configured to', async () => {
+    const held = new Pipeline(store, config({ stock: { shortfall: 'hold', channels: {} } }));
+    const result = await held.ingest({ tenant: 't1', channel: 'webhook', payload: order('W9', { items: [{ sku: 'SKU-B', title: 'b', quantity: 3, price: '1.00' }], total: '3.00' }) });
+    expect(await level('SKU-B', 'WH-GZ')).toEqual({ on_hand: 1, reserved: 0 });
+    expect(await store.query('SELECT sku, quantity, policy FROM shortfalls WHERE tenant = ?', ['t1'])).toEqual([{ sku: 'SKU-B', quantity: 3, policy: 'hold' }]);
+    const [row] = await store.query('SELECT stage, holds FROM orders WHERE tenant = ? AND id = ?', ['t1', result.orders[0]!.orderId]);
+    expect(row!.stage).toBe('allocated');
+    expect(JSON.parse(String(row!.holds))).toEqual([{ rule: 'stock', reason: 'not enough stock for 3 × SKU-B' }]);
+    expect((await store.query("SELECT kind FROM outbox WHERE tenant = ? AND coalesce_key IS NULL", ['t1'])).map((r) => r.kind)).toEqual(['notify.held']);
+  });
+});
+
+describe('bad input', () => {
+  it('quarantines what it cannot read, keeps the raw payload, and says what and where', async () => {
+    const truncated = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: '{"id": "W1", "items": [' });
+    const wrongType = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: JSON.stringify(order('W2', { items: [{ sku: 'S', title: 't', quantity: 'two', price: '1.00' }] })) });
+    const unknown = await pipeline.ingest({ tenant: 't1', channel: 'shopify', payload: '{}' });
+    const huge = await new Pipeline(store, config({ maxPayloadBytes: 1024 })).ingest({ tenant: 't1', channel: 'webhook', payload: JSON.stringify(order('W3', { note: 'x'.repeat(5000) })) });
+    expect(truncated.quarantined?.[0]).toMatchObject({ kind: 'payload', error: expect.stringMatching(/^malformed JSON at line 1, column \d+/) });
+    expect(wrongType.quarantined?.[0]).toMatchObject({ kind: 'mapping', error: expect.stringContaining('lines[0].quantity: expected a whole number, got "two"') });
+    expect(unknown.quarantined?.[0]).toMatchObject({ kind: 'channel', error: 'unknown channel "shopify" (known: webhook)' });
+    expect(huge.quarantined?.[0]).toMatchObject({ kind: 'size', error: expect.stringContaining('over the 1 KB limit') });
+    const rows = await store.query('SELECT q.kind, q.position, q.source_path, i.payload FROM quarantine q JOIN inbox i ON i.tenant = q.tenant AND i.id = q.inbox_id WHERE q.tenant = ? ORDER BY q.id', ['t1']);
+    expect(rows.map((r) => r.kind)).toEqual(['payload', 'mapping', 'channel', 'size']);
+    expect(rows[0]!.payload).toBe('{"id": "W1", "items": [');
+    expect(rows[1]).toMatchObject({ position: 'mappings/webhook.yaml:69:19', source_path: '$.items[0].quantity' });
+    expect(await count('SELECT count(*) n FROM orders WHERE tenant = ?', 't1')).toBe(0);
+  });
+
+  it('replays quarantined payloads once the mapping is fixed', async () => {
+    const bad = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: JSON.stringify(order('W7', { status: 'on-hold' })) });
+    expect(bad.quarantined?.[0]?.kind).toBe('mapping');
+    const fixed = compileMapping(readFileSync('mappings/webhook.yaml', 'utf8').replace('    pending_payment: pending_payment\n', '    pending_payment: pending_payment\n    on-hold: paid\n'), { file: 'webhook.yaml' });
+    const replaying = new Pipeline(store, config({ channels: { webhook: { mapping: fixed } } }));
+    const [replayed] = await replaying.replayQuarantine('t1', { channel: 'webhook' });
+    expect(replayed!.inboxId).toBe(bad.inboxId);
+    expect(replayed!.orders[0]).toMatchObject({ externalId: 'W7', outcome: 'created', status: 'paid' });
+    expect(await store.query('SELECT resolved_at IS NOT NULL AS resolved, resolution FROM quarantine WHERE tenant = ?', ['t1'])).toEqual([{ resolved: 1, resolution: 'replayed: 1 order(s)' }]);
+    expect(await store.query('SELECT status FROM inbox WHERE tenant = ?', ['t1'])).toEqual([{ status: 'processed' }]);
+  });
+});
+
+describe('tenants', () => {
+  it('keep their orders and stock apart', async () => {
+    await pipeline.ingest({ tenant: 't2', channel: 'webhook', payload: order('W1') });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
+    expect(await count('SELECT count(*) n FROM orders')).toBe(2);
+    // t2 has no stock at all: its order is a shortfall, t1's reserves.
+    expect(await count('SELECT count(*) n FROM shortfalls WHERE tenant = ?', 't2')).toBe(1);
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 2 });
+  });
+});
