@@ -80,7 +80,13 @@ export async function testMapping(file: string, config: HubConfig): Promise<Mapp
       continue;
     }
     const actual = JSON.stringify(outputs.length === 1 ? outputs[0] : outputs, null, 2) + '\n';
-    const wanted = JSON.stringify(JSON.parse(expected), null, 2) + '\n';
+    let wanted: string;
+    try {
+      wanted = JSON.stringify(JSON.parse(expected), null, 2) + '\n';
+    } catch (e) {
+      report.cases.push({ name, ok: false, detail: `${basename(expectedFile)} is not valid JSON: ${(e as Error).message}` });
+      continue;
+    }
     report.cases.push(
       actual === wanted ? { name, ok: true } : { name, ok: false, detail: createTwoFilesPatch(`${name}.expected.json`, 'actual', wanted, actual, '', '', { context: 3 }) },
     );

@@ -16,6 +16,21 @@ export function builtinMappingFile(channel: string): string {
   return join(BUILTIN_MAPPINGS, `${channel}.yaml`);
 }
 
+export class FileError extends Error {
+  override name = 'FileError';
+}
+
+/** Reads a text file; what goes wrong (missing, a folder, unreadable) is said with the file's name. */
+export async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (e as Error).message;
+    throw new FileError(`${file}: ${why}`);
+  }
+}
+
 /** A path as the user should see it in messages: relative to where they ran the command. */
 export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
@@ -51,12 +66,12 @@ async function compileOptions(file: string, text: string, options: LoadOptions) 
 }
 
 export async function lintMappingFile(file: string, options: LoadOptions = {}): Promise<MappingProblem[]> {
-  const text = await readFile(file, 'utf8');
+  const text = await readText(file);
   return lintMapping(text, await compileOptions(file, text, options)).problems;
 }
 
 export async function loadMappingFile(file: string, options: LoadOptions = {}): Promise<CompiledMapping> {
-  const text = await readFile(file, 'utf8');
+  const text = await readText(file);
   return compileMapping(text, await compileOptions(file, text, options));
 }
 
@@ -65,7 +80,7 @@ export async function loadMappingFile(file: string, options: LoadOptions = {}): 
  * payload per receipt.
  */
 export async function readPayloads(file: string): Promise<unknown[]> {
-  const text = await readFile(file, 'utf8');
+  const text = await readText(file);
   if (extname(file).toLowerCase() === '.csv') return parseSalesCsv(text);
   return [parsePayloadJson(text)];
 }

@@ -72,14 +72,14 @@ export function compileExpression(node: SourceNode, ctx: CompileContext, target:
 function compileNode(node: SourceNode, ctx: CompileContext, target: Target): Compiled | null {
   if (node.kind === 'scalar') return compileScalar(node, ctx, target);
   if (node.kind === 'seq') return compileList(node, ctx, target);
-  const operator = node.entries.find((e) => e.key in OPERATORS);
+  const operator = node.entries.find((e) => Object.hasOwn(OPERATORS, e.key));
   if (!operator) return compileObject(node, ctx, target);
   const spec = OPERATORS[operator.key]!;
   const options = new Map(node.entries.map((e) => [e.key, e]));
   let ok = true;
   for (const entry of node.entries) {
     if (entry === operator || entry.key === 'default' || spec.options.includes(entry.key)) continue;
-    const other = entry.key in OPERATORS ? `; "${operator.key}" and "${entry.key}" are both operators, nest one inside the other` : '';
+    const other = Object.hasOwn(OPERATORS, entry.key) ? `; "${operator.key}" and "${entry.key}" are both operators, nest one inside the other` : '';
     const suggestion = closest(entry.key, spec.options.concat('default'));
     error(
       ctx,
@@ -108,13 +108,19 @@ function compileNode(node: SourceNode, ctx: CompileContext, target: Target): Com
     if (!fallback) return null;
     const primary = compiled.run;
     const alternative = fallback.run;
+    let fallbackRun: Run | undefined;
+    const describePrimary = compiled.describe;
+    const describeFallback = fallback.describe;
+    if (ctx.coverage) fallbackRun = instrument(fallback, ctx.coverage, `default for ${target.label}`, fallbackEntry.value.position).run;
+    const alt = fallbackRun ?? alternative;
     compiled = {
       run: (s) => {
         const v = primary(s);
-        return isMissing(v) ? alternative(s) : v;
+        return isMissing(v) ? alt(s) : v;
       },
       shape: union([compiled.shape, fallback.shape]),
-      ...(compiled.describe ? { describe: compiled.describe } : {}),
+      // Errors name the source the value came from: the primary path, or the default's.
+      describe: (s) => (isMissing(primary(s)) ? describeFallback?.(s) : describePrimary?.(s)) ?? '',
     };
   }
   return compiled;
@@ -186,7 +192,7 @@ export function compilePath(text: string, position: Position, ctx: CompileContex
 
 function compileTemplateAt(text: string, node: ScalarNode, ctx: CompileContext, target: Target): Compiled | null {
   const coverage = ctx.coverage;
-  const result = compileTemplate(text, coverage ? (path) => coverage.reads.add(normalisePath(path)) : undefined);
+  const result = compileTemplate(text, coverage ? (path) => coverage.reads.add(normalisePath(path)) : undefined, ctx.eachDepth > 0);
   if ('error' in result) {
     return error(ctx, result.line === 1 ? shift(node.textPosition, result.column) : node.position, `template: ${result.error}`);
   }
@@ -198,8 +204,8 @@ function compileTemplateAt(text: string, node: ScalarNode, ctx: CompileContext, 
 // Construction: lists and objects
 
 function compileList(node: SeqNode, ctx: CompileContext, target: Target): Compiled | null {
-  const itemTarget: Target = { label: `${target.label}[]`, ...(target.schema && itemsOf(target.schema) ? { schema: itemsOf(target.schema)! } : {}) };
-  const items = node.items.map((item) => compileExpression(item, ctx, itemTarget));
+  const itemSchema = target.schema ? itemsOf(target.schema) : undefined;
+  const items = node.items.map((item, i) => compileExpression(item, ctx, { label: `${target.label}[${i}]`, ...(itemSchema ? { schema: itemSchema } : {}) }));
   if (items.some((i) => i === null)) return null;
   const runs = (items as Compiled[]).map((i) => i.run);
   return {
@@ -254,6 +260,11 @@ export function compileObject(node: MapNode, ctx: CompileContext, target: Target
       fieldSchema = lookup.schema;
     }
     const fieldTarget: Target = { label, ...(fieldSchema ? { schema: fieldSchema } : {}) };
+    if (entry.value.kind === 'scalar' && entry.value.value === null && requiredKeys.includes(entry.key)) {
+      error(ctx, entry.value.position, `${label} is required, but it is mapped to nothing`);
+      ok = false;
+      continue;
+    }
     const compiled = compileExpression(entry.value, ctx, fieldTarget);
     if (options.topLevel) ctx.outFields.add(entry.key);
     if (!compiled) {
@@ -455,7 +466,8 @@ export const OPERATORS: Record<string, OperatorSpec> = {
             ? isoToBeijing
             : (iso) => (to === 'epoch-seconds' ? Math.floor(Date.parse(iso) / 1000) : Date.parse(iso));
       return unary(args, to.startsWith('epoch') ? INTEGER : STRING, (v, fail) => {
-        if (v === '' || v === 0) return undefined;
+        // Platforms send 0 (or "0") for "not set".
+        if (v === '' || v === 0 || v === '0') return undefined;
         if (typeof v !== 'string' && typeof v !== 'number') fail(`expected a ${format} time, got ${JSON.stringify(v)}`);
         try {
           return render(parse(v as string | number));
@@ -585,7 +597,7 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       if (args.operand.kind !== 'seq' || args.operand.items.length === 0) {
         return error(ctx, args.operand.position, 'cond: expects a list of { when: <condition>, then: <value> }');
       }
-      const branches: Array<{ when: Run; then: Run; shape: Shape }> = [];
+      const branches: Array<{ when: Run; then: Run; shape: Shape; describe?: (s: Scope) => string }> = [];
       for (const item of args.operand.items) {
         const when = item.kind === 'map' ? item.entries.find((e) => e.key === 'when') : undefined;
         const then = item.kind === 'map' ? item.entries.find((e) => e.key === 'then') : undefined;
@@ -597,19 +609,24 @@ export const OPERATORS: Record<string, OperatorSpec> = {
         const test = operand(when.value, ctx, target.label);
         const value = compileExpression(then.value, ctx, target);
         if (test && value) {
-          branches.push({ when: test.run, then: branch(value, ctx, `cond branch for ${target.label}`, then.value.position).run, shape: value.shape });
+          branches.push({ when: test.run, then: branch(value, ctx, `cond branch for ${target.label}`, then.value.position).run, shape: value.shape, ...(value.describe ? { describe: value.describe } : {}) });
         }
       }
       const elseNode = args.option('else');
       const otherwise = elseNode ? compileExpression(elseNode, ctx, target) : constant(undefined, args.position);
       if (!otherwise || branches.length !== args.operand.items.length) return null;
       const fallback = elseNode ? branch(otherwise, ctx, `else of cond for ${target.label}`, elseNode.position).run : otherwise.run;
+      const describeElse = otherwise.describe;
       return {
         run: (s) => {
           for (const branch of branches) if (truthy(branch.when(s))) return branch.then(s);
           return fallback(s);
         },
         shape: union(branches.map((b) => b.shape).concat(otherwise.shape)),
+        describe: (s) => {
+          for (const branch of branches) if (truthy(branch.when(s))) return branch.describe?.(s) ?? '';
+          return describeElse?.(s) ?? '';
+        },
       };
     },
   },
@@ -666,14 +683,15 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       const keep = where?.run;
       return {
         run: (s) => {
-          let value = list(s);
-          if (value === undefined || value === null) return undefined;
+          const value = list(s);
+          if (value === undefined || value === null || value === '') return undefined;
           // XML-to-JSON converters turn a list of one into a bare object.
-          if (!Array.isArray(value)) value = [value];
-          const arr = value as unknown[];
+          const wrapped = !Array.isArray(value);
+          if (wrapped && typeof value !== 'object') throw runtimeError(args.position, target, s, `each: expects a list, got ${JSON.stringify(value)}`, via ?? undefined);
+          const arr = wrapped ? [value] : (value as unknown[]);
           const out: unknown[] = [];
           for (let i = 0; i < arr.length; i++) {
-            const scope = itemScope(s, arr[i], i, via);
+            const scope = itemScope(s, arr[i], i, via, out.length, wrapped);
             if (keep && !truthy(keep(scope))) continue;
             const v = map(scope);
             if (v !== undefined) out.push(v);
@@ -691,6 +709,7 @@ export const OPERATORS: Record<string, OperatorSpec> = {
       if (v === undefined || v === null) continue;
       if (!Number.isSafeInteger(v)) fail(`sum adds integers (fen); got ${JSON.stringify(v)}: convert it with money: first`);
       total += v as number;
+      if (!Number.isSafeInteger(total)) fail('the sum is too large');
     }
     return total;
   }),
@@ -804,8 +823,9 @@ function quantifier(test: (list: unknown[], keep: (item: unknown, index: number)
     options: ['where'],
     compile: (args) => {
       const { ctx, target } = args;
-      const source = listOperand(args.operand, ctx, target.label);
       const whereNode = args.option('where');
+      // Without where:, the elements themselves are tested: that reads them.
+      const source = whereNode ? listOperand(args.operand, ctx, target.label) : operand(args.operand, ctx, target.label);
       ctx.eachDepth++;
       const where = whereNode ? operand(whereNode, ctx, target.label) : undefined;
       ctx.eachDepth--;

@@ -38,7 +38,11 @@ export class CoverageRecorder {
 
 /** `$.orders.order[2].title` → `orders.order[].title` */
 export function normalisePath(absolute: string): string {
-  return absolute.replace(/^\$\.?/, '').replace(/\[\d+\]/g, '[]').replace(/\[\*\]/g, '[]');
+  return absolute
+    .replace(/\["((?:[^"\\]|\\.)*)"\]/g, (_, key: string) => `.${JSON.parse(`"${key}"`)}`)
+    .replace(/^\$\.?/, '')
+    .replace(/\[\d+\]/g, '[]')
+    .replace(/\[\*\]/g, '[]');
 }
 
 function collectLeaves(value: unknown, path: string, into: Set<string>): void {

@@ -84,6 +84,10 @@ export function lintMapping(text: string, options: MappingOptions = {}): { probl
     error(ctx, root.position, 'missing output: (the fields of the target, each with how to fill it)');
     return { problems };
   }
+  if (output.kind === 'scalar' && output.value === null) {
+    error(ctx, output.position, 'output: is empty: give the fields of the target, each with how to fill it');
+    return { problems };
+  }
   const target = { label: '', ...(targetSchema ? { schema: targetSchema } : {}) };
   const compiled = output.kind === 'map' ? compileObject(output, ctx, target, { topLevel: true }) : compileExpression(output, ctx, target);
 
@@ -210,7 +214,9 @@ function lookupPosition(positions: Map<string, Position>, jsonPath: string): Pos
   while (label) {
     const position = positions.get(label);
     if (position) return position;
-    label = label.replace(/(\.[^.[]+|\[\])$/, '');
+    const shorter = label.replace(/(\.[^.[]+|\[\]|\["(?:[^"\\]|\\.)*"\])$/, '');
+    if (shorter === label) break;
+    label = shorter;
   }
   return undefined;
 }

@@ -154,3 +154,27 @@ ${mapping().replace('status: paid', 'status: { lookup: $.state, table: state }')
     expect((thrown as Error).message).toContain('m.yaml:7:13: error: currency: "yuan" does not match ^[A-Z]{3}$');
   });
 });
+
+describe('the static check on unions and empties', () => {
+  it('checks literal defaults and candidates even beside a path', () => {
+    expect(errors(mapping().replace('status: paid', 'status: { value: $.s, default: shiped }'))).toEqual([
+      'm.yaml:4:34: error: status: "shiped" is not one of "pending_payment", "paid", "partially_shipped", "shipped", "completed", "cancelled" (did you mean "shipped"?)',
+    ]);
+    expect(errors(mapping().replace('status: paid', 'status: { first: [$.s, shiped] }'))).toHaveLength(1);
+  });
+
+  it('does not warn about money when one branch converts it', () => {
+    const text = mapping().replace('discount: 0\n', 'discount: { if: $.x, then: { money: $.y } }\n');
+    expect(lintMapping(text, { file: 'm.yaml' }).problems).toEqual([]);
+  });
+
+  it('rejects a required field mapped to nothing, and an empty output', () => {
+    expect(errors(mapping().replace('currency: CNY', 'currency: ~'))).toEqual(['m.yaml:7:13: error: currency is required, but it is mapped to nothing']);
+    expect(errors('output:\n')).toEqual(['m.yaml:1:8: error: output: is empty: give the fields of the target, each with how to fill it']);
+  });
+
+  it('allows @index only inside each', () => {
+    expect(errors(mapping().replace('externalId: $.id', 'externalId: "{{@index}}"'))[0]).toContain('@index only has a value inside each');
+    expect(errors(mapping().replace('title: $.title', 'title: "{{@index}}"'))).toEqual([]);
+  });
+});

@@ -53,7 +53,11 @@ export function parsePath(text: string): ParsedPath {
       const m = /^\[(\*|\d+|"((?:[^"\\]|\\.)*)")\]/.exec(text.slice(i));
       if (!m) throw new PathSyntaxError('expected [n], [*] or ["name"]', i);
       if (m[1] === '*') segments.push({ kind: 'all' });
-      else if (m[2] !== undefined) segments.push({ kind: 'key', key: JSON.parse(`"${m[2]}"`) as string });
+      else if (m[2] !== undefined) {
+        const key = JSON.parse(`"${m[2]}"`) as string;
+        if (FORBIDDEN_KEYS.has(key)) throw new PathSyntaxError(`"${key}" cannot be read`, i + 2);
+        segments.push({ kind: 'key', key });
+      }
       else segments.push({ kind: 'index', index: Number(m[1]) });
       i += m[0].length;
     } else {
@@ -94,7 +98,7 @@ function compileSegments(segments: Segment[]): (value: unknown) => unknown {
     for (const item of list) {
       const v = after(item);
       if (v === undefined) continue;
-      if (flatten && Array.isArray(v)) out.push(...v);
+      if (flatten && Array.isArray(v)) for (const x of v) out.push(x);
       else out.push(v);
     }
     return out;
@@ -107,14 +111,14 @@ function compilePlain(segments: Segment[]): (value: unknown) => unknown {
   if (keys.length === 0) return (v) => (v === null ? undefined : v);
   if (keys.length === 1) {
     const [a] = keys as [string | number];
-    return (v) => (typeof v === 'object' && v !== null ? ((v as Record<string | number, unknown>)[a] ?? undefined) : undefined);
+    return (v) => (typeof v === 'object' && v !== null ? own((v as Record<string | number, unknown>)[a]) : undefined);
   }
   if (keys.length === 2) {
     const [a, b] = keys as [string | number, string | number];
     return (v) => {
       if (typeof v !== 'object' || v === null) return undefined;
       const x = (v as Record<string | number, unknown>)[a];
-      return typeof x === 'object' && x !== null ? ((x as Record<string | number, unknown>)[b] ?? undefined) : undefined;
+      return typeof x === 'object' && x !== null ? own((x as Record<string | number, unknown>)[b]) : undefined;
     };
   }
   return (v) => {
@@ -123,8 +127,13 @@ function compilePlain(segments: Segment[]): (value: unknown) => unknown {
       if (typeof x !== 'object' || x === null) return undefined;
       x = (x as Record<string | number, unknown>)[key];
     }
-    return x ?? undefined;
+    return own(x);
   };
+}
+
+/** JSON holds no functions: a function is an inherited member (toString, constructor), not a field. */
+function own(value: unknown): unknown {
+  return typeof value === 'function' ? undefined : (value ?? undefined);
 }
 
 /** The absolute source path a relative path read from, for error messages. */

@@ -195,3 +195,61 @@ describe('run-time errors', () => {
     );
   });
 });
+
+describe('edge and hostile input', () => {
+  it('ignores inherited members and refuses prototype paths', () => {
+    expect(run('  a: { exists: $.toString }\n  b: $.constructor2\n  meta: { constructor: $.x }\n', { x: 1 })).toEqual({ a: false, meta: { constructor: 1 } });
+    expect(() => run('  a: "$[\\"__proto__\\"]"\n', {})).toThrow(/"__proto__" cannot be read/);
+    expect(() => run('  a: "{{toString}}"\n', {})).not.toThrow();
+    expect(run('  a: "{{toString}}-{{x}}"\n', { x: 'y' })).toEqual({ a: '-y' });
+  });
+
+  it('flattens very large nested lists without blowing the stack', () => {
+    const input = { a: [{ b: Array.from({ length: 300_000 }, (_, i) => i % 3) }] };
+    expect(run('  n: { count: "$.a[*].b[*]" }\n', input)).toEqual({ n: 300_000 });
+  });
+
+  it('refuses a sum past the safe integer range', () => {
+    expect(failure('  s: { sum: $.a }\n', { a: [Number.MAX_SAFE_INTEGER, 1] }).message).toContain('the sum is too large');
+  });
+
+  it('names the output position of a where-filtered element, and the source that gave a default', () => {
+    const error = failure('  lines:\n    each: $.items\n    where: $.keep\n    map: { p: { money: $.p } }\n', { items: [{ keep: false, p: 'x' }, { keep: true, p: '1' }, { keep: true, p: 'bad' }] });
+    expect(error.target).toBe('lines[1].p');
+    expect(error.sourcePath).toBe('$.items[2].p');
+    expect(failure('  n: { int: { value: $.a, default: $.b } }\n', { b: 'x' }).sourcePath).toBe('$.b');
+    expect(failure('  n: { int: { cond: [{ when: true, then: $.c }] } }\n', { c: 'x' }).sourcePath).toBe('$.c');
+  });
+
+  it('names a lone object walked as a list by its own path', () => {
+    expect(failure('  l: { each: $.orders.order, map: { money: $.price } }\n', { orders: { order: { price: 'x' } } }).sourcePath).toBe('$.orders.order.price');
+  });
+
+  it('keeps table keys as written', () => {
+    expect(run('  a: { lookup: $.code, table: { 01: one, 1.50: price } }\n  b: { lookup: $.p, table: { 01: one, 1.50: price } }\n', { code: '01', p: '1.50' }, '')).toEqual({ a: 'one', b: 'price' });
+  });
+
+  it('rejects a self-referencing alias instead of recursing forever', () => {
+    expect(() => compileMapping('target: any\noutput: &a { x: *a }\n', { file: 't.yaml' })).toThrow(/nests more than 100 levels/);
+  });
+
+  it('does not hang on an output problem under an odd key', () => {
+    const text = `output:
+  channel: webhook
+  externalId: x
+  status: paid
+  channelStatus: paid
+  afterSale: none
+  currency: CNY
+  createdAt: { time: $.t, format: iso }
+  updatedAt: { time: $.t, format: iso }
+  buyer: $.buyer
+  lines: [{ lineId: "1", sku: s, title: t, quantity: 1, unitPrice: 1, discount: 0, amount: 1 }]
+  amounts: { goods: 1, shipping: 0, discount: 0, paid: 1 }
+  tags: []
+  attributes: {}
+`;
+    const mapping = compileMapping(text, { file: 'o.yaml' });
+    expect(() => mapping.run({ t: '2024-05-01T02:00:00Z', buyer: { nick: 'a', 'x-y': 1 } })).toThrow('$.buyer["x-y"] is not a field of the canonical order');
+  });
+});

@@ -30,13 +30,15 @@ export function literalShape(value: unknown, position: Position): Shape {
 }
 
 export function union(shapes: Shape[]): Shape {
+  // Unknown members stay in the union: the known ones (a literal default, a lookup table) are
+  // still checked, and a money field only warns when no member is known to be money.
   const flat = shapes.flatMap((s) => (s.t === 'union' ? s.of : [s]));
-  if (flat.some((s) => s.t === 'any')) return ANY;
+  if (flat.every((s) => s.t === 'any')) return ANY;
   return flat.length === 1 ? flat[0]! : { t: 'union', of: flat };
 }
 
 function shapeName(shape: Shape): string {
-  if (shape.t === 'union') return shape.of.map(shapeName).join(' or ');
+  if (shape.t === 'union') return shape.of.filter((s) => s.t !== 'any').map(shapeName).join(' or ');
   if (shape.t === 'array') return 'a list';
   if (shape.t === 'object') return 'an object';
   return shape.t === 'integer' ? 'an integer' : `a ${shape.t}`;
@@ -48,7 +50,7 @@ function shapeName(shape: Shape): string {
  */
 export function checkShape(shape: Shape, target: SchemaRef, label: string, position: Position, problems: MappingProblem[]): void {
   if (shape.t === 'union') {
-    for (const member of shape.of) checkShape(member, target, label, position, problems);
+    for (const member of shape.of) if (member.t !== 'any') checkShape(member, target, label, position, problems);
     return;
   }
   if (shape.t === 'any') {

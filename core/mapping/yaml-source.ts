@@ -46,11 +46,17 @@ export function parseYamlSource(text: string, file: string): { root?: SourceNode
   }
   if (problems.length > 0) return { problems };
   if (!doc.contents) return { problems: [{ severity: 'error', message: 'the file is empty', position: { file, line: 1, column: 1 } }] };
-  return { root: convert(doc.contents as YamlNode, doc, at), problems };
+  try {
+    return { root: convert(doc.contents as YamlNode, doc, at), problems };
+  } catch (e) {
+    if (e instanceof YamlDepthError) return { problems: [{ severity: 'error', message: 'the YAML nests more than 100 levels deep (an alias that refers to itself?)', position: e.position }] };
+    throw e;
+  }
 }
 
-function convert(node: YamlNode, doc: Document, at: (offset: number, shift?: number) => Position): SourceNode {
-  if (isAlias(node)) return convert(node.resolve(doc) as YamlNode, doc, at);
+function convert(node: YamlNode, doc: Document, at: (offset: number, shift?: number) => Position, depth = 0): SourceNode {
+  if (depth > 100) throw new YamlDepthError(at(node.range?.[0] ?? 0));
+  if (isAlias(node)) return convert(node.resolve(doc) as YamlNode, doc, at, depth + 1);
   const start = node.range?.[0] ?? 0;
   if (isMap(node)) {
     return {
@@ -58,16 +64,17 @@ function convert(node: YamlNode, doc: Document, at: (offset: number, shift?: num
       position: at(start),
       entries: node.items.map((pair) => {
         const keyNode = pair.key as YamlNode;
-        const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
+        // The key as written: a table key 01 or 1.50 must not turn into 1 or 1.5.
+        const key = isScalar(keyNode) ? String(keyNode.source ?? keyNode.value) : String(keyNode);
         const value = pair.value
-          ? convert(pair.value as YamlNode, doc, at)
+          ? convert(pair.value as YamlNode, doc, at, depth + 1)
           : ({ kind: 'scalar', value: null, position: at(keyNode.range?.[1] ?? start), textPosition: at(keyNode.range?.[1] ?? start) } as ScalarNode);
         return { key, keyPosition: at(keyNode.range?.[0] ?? start), value };
       }),
     };
   }
   if (isSeq(node)) {
-    return { kind: 'seq', position: at(start), items: node.items.map((item) => convert(item as YamlNode, doc, at)) };
+    return { kind: 'seq', position: at(start), items: node.items.map((item) => convert(item as YamlNode, doc, at, depth + 1)) };
   }
   if (isScalar(node)) {
     const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
@@ -77,6 +84,12 @@ function convert(node: YamlNode, doc: Document, at: (offset: number, shift?: num
     return { kind: 'scalar', value: scalar, position: at(start), textPosition: at(start, quoted ? 1 : 0) };
   }
   return { kind: 'scalar', value: null, position: at(start), textPosition: at(start) };
+}
+
+class YamlDepthError extends Error {
+  constructor(readonly position: Position) {
+    super('too deep');
+  }
 }
 
 /** Moves a position `offset` characters to the right, for problems inside one-line strings. */

@@ -20,11 +20,13 @@ describe('time conversions', () => {
     // 20:00 UTC is already the next day in Beijing.
     expect(epochToIso(Date.UTC(2024, 4, 1, 20, 0, 0) / 1000, 'seconds')).toBe('2024-05-02T04:00:00+08:00');
     expect(() => epochToIso('17145x', 'seconds')).toThrow(TimeFormatError);
+    expect(() => epochToIso(1714528800000, 'seconds')).toThrow('"1714528800000" is past the year 9999 as epoch seconds (is it milliseconds?)'.replace(/"/g, ''));
   });
 
   it('checks ISO input and converts back to Beijing wall-clock', () => {
     expect(isoTime('2024-05-01T02:00:00Z')).toBe('2024-05-01T02:00:00Z');
     expect(() => isoTime('2024-05-01T02:00:00')).toThrow(/with offset/);
+    expect(() => isoTime('2024-05-01T02:00:00+25:00')).toThrow(/impossible offset \+25:00/);
     expect(isoToBeijing('2024-05-01T02:00:00Z')).toBe('2024-05-01 10:00:00');
     expect(isoToBeijing('2024-05-01T10:00:00+08:00')).toBe('2024-05-01 10:00:00');
   });

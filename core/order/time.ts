@@ -10,6 +10,7 @@ export class TimeFormatError extends Error {
 export const BEIJING_OFFSET = '+08:00';
 const BEIJING_OFFSET_MS = 8 * 3600_000;
 
+const MAX_MS = 253402300799999;
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?$/;
 const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -40,6 +41,8 @@ export function epochToIso(value: string | number, unit: 'seconds' | 'millis'): 
     throw new TimeFormatError(`${JSON.stringify(value)} is not epoch ${unit}`);
   }
   const ms = unit === 'seconds' ? n * 1000 : n;
+  // Past 9999 is not a date a platform sends: most likely milliseconds read as seconds.
+  if (ms > MAX_MS) throw new TimeFormatError(`${JSON.stringify(value)} is past the year 9999 as epoch ${unit}${unit === 'seconds' ? ' (is it milliseconds?)' : ''}`);
   return formatBeijing(ms, unit === 'millis' && ms % 1000 !== 0);
 }
 
@@ -53,8 +56,11 @@ export function isoTime(value: string): string {
   const text = value.trim();
   const match = ISO.exec(text);
   if (!match) throw new TimeFormatError(`"${text}" is not an ISO-8601 time with offset`);
-  const [, y, mo, d, h, mi, s] = match;
+  const [, y, mo, d, h, mi, s, , offset] = match;
   checkFields(text, +y!, +mo!, +d!, +h!, +mi!, +s!);
+  if (offset !== 'Z' && (Number(offset!.slice(1, 3)) > 14 || Number(offset!.slice(4, 6)) > 59)) {
+    throw new TimeFormatError(`"${text}" has an impossible offset ${offset}`);
+  }
   return text;
 }
 

@@ -4,8 +4,9 @@
 import { Command, CommanderError } from 'commander';
 import { formatProblem, MappingLintError, MappingOutputError, MappingRuntimeError } from '../../core/mapping/index.ts';
 import { PayloadSyntaxError } from '../../core/payload/json.ts';
+import { SalesCsvError } from '../../connectors/pos/csv.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { builtinMappingFile, BUILTIN_MAPPINGS, lintMappingFile, loadMappingFile, readPayloads } from '../mappings.ts';
+import { builtinMappingFile, BUILTIN_MAPPINGS, FileError, lintMappingFile, loadMappingFile, readPayloads } from '../mappings.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
 import { runDemo } from './demo.ts';
 
@@ -95,7 +96,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 || e.code === 'commander.helpDisplayed' ? 0 : e.exitCode || 2;
+    if (e instanceof CommanderError) {
+      // Commander has printed its own messages; ours (hub.*) still need saying.
+      if (e.code.startsWith('hub.')) io.err(e.message);
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' ? 0 : e.exitCode || 2;
+    }
     io.err(describeError(e));
     return 1;
   }
@@ -109,10 +114,13 @@ function describeError(e: unknown): string {
     e instanceof MappingRuntimeError ||
     e instanceof MappingOutputError ||
     e instanceof PayloadSyntaxError ||
-    e instanceof ConfigError
+    e instanceof ConfigError ||
+    e instanceof FileError ||
+    e instanceof SalesCsvError
   ) {
     return e.message;
   }
   if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `no such file: ${(e as NodeJS.ErrnoException).path}`;
+
   return (e as Error).stack ?? String(e);
 }
