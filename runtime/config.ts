@@ -1,14 +1,26 @@
 /**
- * hub.yaml: the merchant's configuration. For now it declares custom order attributes; the
- * server adds tenants, channels, targets and rules. Every problem points at file:line:column.
+ * hub.yaml: the merchant's configuration (custom attributes, stock, deliveries, routing,
+ * rules). One JSON Schema checks it, built from the sections' own schemas; every problem is
+ * reported at file:line:column and the hub refuses to start.
  */
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { ATTRIBUTE_TYPES, type AttributeDeclarations, type AttributeType } from '../core/order/index.ts';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { AttributeDeclarations } from '../core/order/index.ts';
+import type { DeliveryPlan, StockConfig } from '../core/ingest/types.ts';
+import { routingConfigSchema, type RoutingConfig } from '../core/routing/index.ts';
+import { rulesConfigSchema, type PriorityConfig, type OrderRule } from '../core/rules/index.ts';
+import { ATTRIBUTE_TYPES } from '../core/order/index.ts';
 
 export interface HubConfig {
   file?: string;
   attributes: AttributeDeclarations;
+  database?: { url?: string };
+  stock: StockConfig;
+  deliveries: DeliveryPlan[];
+  routing?: RoutingConfig;
+  rules: OrderRule[];
+  priority?: PriorityConfig;
 }
 
 export class ConfigError extends Error {
@@ -18,42 +30,114 @@ export class ConfigError extends Error {
   }
 }
 
-const ATTRIBUTE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const rulesSchema = rulesConfigSchema as { properties: { rules: object; priority: object }; $defs?: Record<string, object> };
+const routingSchema = routingConfigSchema as { $id: string };
+
+/** The whole hub.yaml schema; each section's schema keeps its own $defs. */
+export const hubConfigSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://order-hub.dev/schemas/hub.schema.json',
+  title: 'hub.yaml',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    attributes: {
+      description: 'Custom order fields, by name.',
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: { type: { enum: [...ATTRIBUTE_TYPES] }, description: { type: 'string' } },
+      },
+    },
+    database: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { url: { type: 'string', description: 'file:./data/hub.db (default), :memory:, or a libsql:// URL' } },
+    },
+    stock: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        shortfall: { enum: ['backorder', 'hold'], default: 'backorder' },
+        channels: {
+          type: 'object',
+          description: 'Channels whose available-to-sell is pushed back, each with the locations that serve it and an allocation rule.',
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              locations: { type: 'array', items: { type: 'string' } },
+              allocation: {
+                oneOf: [
+                  { type: 'object', additionalProperties: false, required: ['ratio'], properties: { ratio: { type: 'number', exclusiveMinimum: 0, maximum: 1 } } },
+                  { type: 'object', additionalProperties: false, required: ['cap'], properties: { cap: { type: 'integer', minimum: 0 } } },
+                  { type: 'object', additionalProperties: false, required: ['keep'], properties: { keep: { type: 'integer', minimum: 0 } } },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+    deliveries: {
+      type: 'array',
+      description: 'What every order owes the outside world.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'target'],
+        properties: {
+          kind: { type: 'string', minLength: 1 },
+          target: { type: 'string', minLength: 1 },
+          per: { enum: ['order', 'shipment'] },
+          after: { type: 'string' },
+          on: { enum: ['released', 'cancelled', 'held', 'shortfall', 'updated'] },
+        },
+      },
+    },
+    routing: { $ref: routingSchema.$id },
+    rules: rulesSchema.properties.rules,
+    priority: rulesSchema.properties.priority,
+  },
+  $defs: rulesSchema.$defs ?? {},
+};
+
+let validator: ReturnType<Ajv2020['compile']> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    ajv.addSchema(routingConfigSchema);
+    validator = ajv.compile(hubConfigSchema);
+  }
+  return validator(data) ? [] : (validator.errors ?? []);
+}
 
 export function parseConfig(text: string, file: string): HubConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const at = (node: YamlNode | null | undefined) => {
-    const { line, col } = lineCounter.linePos(node?.range?.[0] ?? 0);
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
     return `${file}:${line}:${col}`;
   };
-  const problems = doc.errors.map((e) => {
-    const { line, col } = lineCounter.linePos(e.pos[0]);
-    return `${file}:${line}:${col}: YAML: ${e.message.split('\n')[0]}`;
-  });
+  const yamlErrors = doc.errors.map((e) => `${at(e.pos[0])}: YAML: ${e.message.split('\n')[0]}`);
+  if (yamlErrors.length) throw new ConfigError(yamlErrors.slice(0, 1));
+  const data = (doc.toJS() ?? {}) as Record<string, unknown>;
+  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError([`${file}:1:1: hub.yaml must be a map of sections`]);
+  const problems = dedupe(validate(data)).map((e) => `${positionOf(doc, e, at)}: ${describe(e)}`);
   if (problems.length) throw new ConfigError(problems);
-  const attributes: AttributeDeclarations = {};
-  const root = doc.contents;
-  if (root && !isMap(root)) throw new ConfigError([`${at(root as YamlNode)}: hub.yaml must be a map`]);
-  const section = root && isMap(root) ? (root.get('attributes', true) as YamlNode | undefined) : undefined;
-  if (section && !isMap(section)) problems.push(`${at(section)}: attributes must map each name to { type, description }`);
-  if (section && isMap(section)) {
-    for (const pair of section.items) {
-      const key = pair.key as YamlNode;
-      const name = isScalar(key) ? String(key.value) : '';
-      const value = pair.value as YamlNode | null;
-      if (!ATTRIBUTE_NAME.test(name)) problems.push(`${at(key)}: attribute name "${name}" must be letters, digits and _`);
-      const type = isMap(value) ? value.get('type') : isScalar(value) ? value.value : undefined;
-      const description = isMap(value) ? value.get('description') : undefined;
-      if (!ATTRIBUTE_TYPES.includes(type as AttributeType)) {
-        problems.push(`${at(value ?? key)}: attribute ${name} needs type: one of ${ATTRIBUTE_TYPES.join(', ')}`);
-        continue;
-      }
-      attributes[name] = { type: type as AttributeType, ...(typeof description === 'string' ? { description } : {}) };
-    }
-  }
-  if (problems.length) throw new ConfigError(problems);
-  return { file, attributes };
+  return {
+    file,
+    attributes: (data.attributes as AttributeDeclarations) ?? {},
+    ...(data.database ? { database: data.database as { url?: string } } : {}),
+    stock: { shortfall: 'backorder', channels: {}, ...((data.stock as Partial<StockConfig>) ?? {}) },
+    deliveries: (data.deliveries as DeliveryPlan[]) ?? [],
+    ...(data.routing ? { routing: data.routing as RoutingConfig } : {}),
+    rules: (data.rules as OrderRule[]) ?? [],
+    ...(data.priority ? { priority: data.priority as PriorityConfig } : {}),
+  };
 }
 
 /** Reads hub.yaml; a missing file is an empty configuration unless it was asked for by name. */
@@ -62,8 +146,50 @@ export async function loadConfig(file = 'hub.yaml', required = false): Promise<H
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
-    if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return { attributes: {} };
+    if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig('{}', file);
     throw new ConfigError([`${file}: cannot read: ${(e as Error).message}`]);
   }
   return parseConfig(text, file);
+}
+
+/** Where an ajv error points in the YAML: the offending key for unknown ones, else the value. */
+function positionOf(doc: Document, error: ErrorObject, at: (offset: number) => string): string {
+  const path = error.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const extra = error.keyword === 'additionalProperties' ? (error.params as { additionalProperty: string }).additionalProperty : undefined;
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true);
+    if (!isNode(node)) continue;
+    if (extra && depth === path.length && 'items' in node) {
+      const pair = (node.items as Array<{ key: { value?: unknown; range?: [number, number, number] } }>).find((p) => p.key?.value === extra);
+      if (pair?.key.range) return at(pair.key.range[0]);
+    }
+    return at(node.range?.[0] ?? 0);
+  }
+  return at(0);
+}
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : 'hub.yaml';
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${where === 'hub.yaml' ? '' : `${where}: `}unknown key "${params.additionalProperty}"`;
+    case 'required':
+      return `${where}: missing ${params.missingProperty}`;
+    case 'enum':
+      return `${where}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${where}: ${error.message}`;
+  }
+}
+
+/** oneOf failures repeat themselves per branch; one line per place and message is enough. */
+function dedupe(errors: ErrorObject[]): ErrorObject[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.instancePath} ${e.keyword === 'oneOf' ? 'oneOf' : e.message} ${JSON.stringify(e.params)}`;
+    if (seen.has(key) || e.keyword === 'if') return false;
+    seen.add(key);
+    return true;
+  });
 }

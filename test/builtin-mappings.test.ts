@@ -6,6 +6,7 @@ import mappingSchema from '../core/mapping/mapping.schema.json' with { type: 'js
 import { OPERATORS } from '../core/mapping/compile.ts';
 import { lintMappingFile, BUILTIN_MAPPINGS } from '../runtime/mappings.ts';
 import { findMappings, testMapping } from '../runtime/mapping-test.ts';
+import { parseConfig } from '../runtime/config.ts';
 
 const files = await findMappings(BUILTIN_MAPPINGS);
 const channels = files.map((f) => f.replace(/^.*\//, '').replace(/\.yaml$/, ''));
@@ -29,7 +30,7 @@ describe('the built-in mappings', () => {
     });
 
     it('passes at least five cases and one rejected payload, exercising every rule', async () => {
-      const report = await testMapping(file, { attributes: {} });
+      const report = await testMapping(file, parseConfig('{}', 'hub.yaml'));
       expect(report.compileError).toBeUndefined();
       expect(report.cases.filter((c) => !c.ok)).toEqual([]);
       expect(report.cases.length).toBeGreaterThanOrEqual(6);

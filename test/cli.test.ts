@@ -144,7 +144,17 @@ describe('hub.yaml', () => {
     writeFileSync(config, 'attributes:\n  referrer: { type: text }\n  ok: { type: string }\n');
     const result = await hub('--config', config, 'mapping', 'lint', 'mappings/tmall.yaml');
     expect(result.code).toBe(1);
-    expect(result.err).toBe(`configuration problems:\n  ${config}:2:13: attribute referrer needs type: one of string, integer, number, boolean, money, date-time`);
+    expect(result.err).toBe(`configuration problems:\n  ${config}:2:21: attributes.referrer.type: must be one of "string", "integer", "number", "boolean", "money", "date-time"`);
+  });
+
+  it('points at unknown keys and bad values in every section', async () => {
+    const config = join(tmp, 'hub-sections.yaml');
+    writeFileSync(config, 'stock:\n  shortfal: hold\ndeliveries:\n  - kind: erp.sale_order\n    target: kingdee\n    on: shipped\nrouting:\n  locations: []\n');
+    const result = await hub('--config', config, 'mapping', 'lint', 'mappings/tmall.yaml');
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`${config}:2:3: stock: unknown key "shortfal"`);
+    expect(result.err).toContain(`${config}:6:9: deliveries.0.on: must be one of "released", "cancelled", "held", "shortfall", "updated"`);
+    expect(result.err).toContain(`${config}:8:3: routing: missing rules`);
   });
 
   it('refuses a hub.yaml named on the command line that does not exist', async () => {
