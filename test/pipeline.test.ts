@@ -111,7 +111,9 @@ describe('ingest', () => {
       { kind: 'wms.delivery_order', target: 'qimen', idempotency_key: 'wms.delivery_order/webhook/W1/1', after_key: null, priority: 0 },
     ]);
     const kinds = (await store.query('SELECT kind FROM order_events WHERE tenant = ? AND order_id = ? ORDER BY id', ['t1', result.orders[0]!.orderId])).map((r) => r.kind);
-    expect(kinds).toEqual(['created', 'rules', 'routed', 'reserved', 'queued']);
+    expect(kinds).toEqual(['created']);
+    const [created] = await store.query("SELECT detail FROM order_events WHERE tenant = ? AND kind = 'created'", ['t1']);
+    expect(JSON.parse(String(created!.detail))).toMatchObject({ status: 'paid', routing: { rule: 'test', shipments: [{ location: 'WH-SH' }] }, held: null, released: ['erp.sale_order', 'erp.receivable', 'wms.delivery_order'] });
   });
 
   it('pushes each channel its new available-to-sell, coalesced to the latest value', async () => {

@@ -1,18 +1,17 @@
 /**
- * Raw payload text → payload objects. JSON.parse is fast but rounds 18-digit ids, so the
- * exact (slower) reader takes over only when the text holds such a number.
+ * Raw payload text → payload objects. JSON.parse is fast but rounds 18-digit ids (Tmall tid,
+ * Douyin product_id), so such numbers are first quoted into strings. Quoting one that sits
+ * inside a string value would break that string's JSON, so a parse failure falls back to the
+ * exact (slower) reader, which also says where malformed text is.
  */
 import { parsePayloadJson } from '../payload/json.ts';
 
-const BIG_NUMBER = /[:[,]\s*-?\d{16,}/;
+const BIG_NUMBER = /([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g;
 
 export function decodeJson(raw: string): unknown[] {
-  if (!BIG_NUMBER.test(raw)) {
-    try {
-      return [JSON.parse(raw)];
-    } catch {
-      // Fall through: the exact reader says where the text is malformed.
-    }
+  try {
+    return [JSON.parse(raw.replace(BIG_NUMBER, (match, before: string, digits: string) => (Number.isSafeInteger(Number(digits)) ? match : `${before}"${digits}"`)))];
+  } catch {
+    return [parsePayloadJson(raw)];
   }
-  return [parsePayloadJson(raw)];
 }

@@ -61,6 +61,8 @@ interface ReservationRecord {
 }
 
 const DEFAULT_MAX_PAYLOAD = 2 * 1024 * 1024;
+/** Neighbouring orders read per address or buyer for the rules: more than any count rule needs. */
+const CONTEXT_LIMIT = 200;
 
 export async function processGroup(tx: StoreTx, items: WorkItem[], config: PipelineConfig): Promise<IngestResult[]> {
   return new GroupWork(tx, config).run(items);
@@ -129,8 +131,9 @@ class GroupWork {
     const failures: Array<{ kind: QuarantineKind; error: string; position?: string; sourcePath?: string }> = [];
 
     const setup = this.config.channels[channel];
-    const size = new TextEncoder().encode(raw).length;
     const limit = this.config.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long text needs counting.
+    const size = raw.length * 3 <= limit ? raw.length : new TextEncoder().encode(raw).length;
     if (size > limit) {
       failures.push({ kind: 'size', error: `the payload is ${formatBytes(size)}, over the ${formatBytes(limit)} limit; it is kept and can be replayed once the limit is raised` });
     } else if (!setup) {
@@ -233,9 +236,13 @@ class GroupWork {
       const tenant = scope[0]!.tenant;
       const addresses = [...new Set(scope.flatMap((e) => (e.order.receiver ? [this.config.policy.addressKey(e.order.receiver)] : [])))];
       for (const keys of chunks(addresses, 500)) {
+        // The newest few per address are all a rule can use; a busy address must not cost more.
         const rows = await this.tx.query(
-          `SELECT channel, external_id, created_at, address_key FROM orders WHERE tenant = ? AND created_at >= ? AND address_key IN (${keys.map(() => '?').join(', ')})`,
-          [tenant, since, ...keys],
+          `SELECT channel, external_id, created_at, address_key FROM (
+             SELECT channel, external_id, created_at, address_key, row_number() OVER (PARTITION BY address_key ORDER BY created_at DESC) AS n
+             FROM orders WHERE tenant = ? AND created_at >= ? AND address_key IN (${keys.map(() => '?').join(', ')})
+           ) WHERE n <= ?`,
+          [tenant, since, ...keys, CONTEXT_LIMIT],
         );
         for (const r of rows) {
           listIn(this.recentByAddress, `${tenant}\u0000${r.address_key}`).push({ externalId: String(r.external_id), channel: String(r.channel), createdAt: String(r.created_at) });
@@ -244,8 +251,11 @@ class GroupWork {
       const buyers = [...new Set(scope.flatMap((e) => (buyerKey(e.order) ? [buyerKey(e.order)!] : [])))];
       for (const keys of chunks(buyers, 500)) {
         const rows = await this.tx.query(
-          `SELECT channel, shop, external_id, status, created_at, address_key, buyer_key FROM orders WHERE tenant = ? AND status IN ('pending_payment', 'paid') AND buyer_key IN (${keys.map(() => '?').join(', ')})`,
-          [tenant, ...keys],
+          `SELECT channel, shop, external_id, status, created_at, address_key, buyer_key FROM (
+             SELECT channel, shop, external_id, status, created_at, address_key, buyer_key, row_number() OVER (PARTITION BY buyer_key ORDER BY created_at DESC) AS n
+             FROM orders WHERE tenant = ? AND status IN ('pending_payment', 'paid') AND buyer_key IN (${keys.map(() => '?').join(', ')})
+           ) WHERE n <= ?`,
+          [tenant, ...keys, CONTEXT_LIMIT],
         );
         for (const r of rows) {
           listIn(this.openByBuyer, `${tenant}\u0000${r.buyer_key}`).push({
@@ -293,8 +303,11 @@ class GroupWork {
         dirty: true,
       };
       this.orders.set(key, record);
-      this.event(record, 'created', inboxId, { status: doc.status, afterSale: doc.afterSale, updatedAt: doc.updatedAt });
+      this.created = { status: doc.status, afterSale: doc.afterSale, updatedAt: doc.updatedAt };
       await this.effects(record, null, inboxId);
+      // A new order that was allocated at once has one timeline entry for both.
+      if (this.created) this.event(record, 'created', inboxId, this.created);
+      this.created = null;
       this.remember(record);
       return { orderId: record.id, externalId: doc.externalId, outcome: 'created', status: doc.status };
     }
@@ -369,13 +382,11 @@ class GroupWork {
     order.extraLines = outcome.addLines.map((a) => a.line);
     order.holdUntil = outcome.holdUntil;
     const holds = [...outcome.holds];
-    this.event(order, 'rules', inboxId, { explanation: outcome.explanation, holds: outcome.holds, tags: outcome.tags, addLines: outcome.addLines, priority: outcome.priority, holdUntil: outcome.holdUntil, mergeWith: outcome.mergeWith });
 
     const lines = [...order.doc.lines.filter((l) => l.afterSale !== 'refunded'), ...order.extraLines];
     await this.loadStock(lines.map((l) => ({ tenant: order.tenant, sku: l.sku })));
     const stock = this.stockOf(order.tenant);
     const decision: RoutingDecision = policy.route({ ...order.doc, lines: lines as CanonicalOrder['lines'] }, stock);
-    this.event(order, 'routed', inboxId, { rule: decision.rule, shipments: decision.shipments, unrouted: decision.unrouted, explanation: decision.explanation });
     for (const shipment of decision.shipments) {
       for (const line of shipment.lines) {
         stock.reserve(line.sku, shipment.location, line.quantity);
@@ -383,27 +394,34 @@ class GroupWork {
         this.reservationsOf(order.tenant, order.id).push(reservation);
       }
     }
-    if (decision.shipments.length) this.event(order, 'reserved', inboxId, { lines: decision.shipments.flatMap((s) => s.lines.map((l) => ({ ...l, location: s.location }))) });
     if (decision.unrouted.length) {
       const policyName = this.config.stock.shortfall;
       for (const line of decision.unrouted) {
         this.shortfallRows.push([order.tenant, newId('sht', this.now.getTime()), order.id, line.lineId, line.sku, line.quantity, policyName, this.nowIso]);
       }
-      this.event(order, 'shortfall', inboxId, { policy: policyName, lines: decision.unrouted });
       if (policyName === 'hold') holds.push({ rule: 'stock', reason: `not enough stock for ${decision.unrouted.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}` });
       this.queueDeliveries(order, 'shortfall');
     }
     order.stage = 'allocated';
     order.holds = holds.length ? holds : null;
     order.shipments = decision.shipments;
-    if (holds.length || order.holdUntil) {
-      this.event(order, 'held', inboxId, { holds, holdUntil: order.holdUntil });
-      this.queueDeliveries(order, 'held');
-      return;
+    const held = holds.length > 0 || order.holdUntil !== null;
+    if (held) this.queueDeliveries(order, 'held');
+    else {
+      this.queueDeliveries(order, 'released');
+      order.stage = 'released';
     }
-    this.queueDeliveries(order, 'released');
-    order.stage = 'released';
-    this.event(order, 'queued', inboxId, { deliveries: this.config.deliveries.filter((d) => (d.on ?? 'released') === 'released').map((d) => d.kind) });
+    // One timeline entry tells the whole allocation: rules, routing, reservations, and whether
+    // the order was released to its deliveries or held.
+    this.event(order, this.created ? 'created' : 'allocated', inboxId, {
+      ...(this.created ?? {}),
+      rules: { explanation: outcome.explanation, tags: outcome.tags, addLines: outcome.addLines, priority: outcome.priority, mergeWith: outcome.mergeWith },
+      routing: { rule: decision.rule, explanation: decision.explanation, shipments: decision.shipments },
+      shortfall: decision.unrouted.length ? { policy: this.config.stock.shortfall, lines: decision.unrouted } : null,
+      held: held ? { holds, holdUntil: order.holdUntil } : null,
+      released: held ? null : this.config.deliveries.filter((d) => (d.on ?? 'released') === 'released').map((d) => d.kind),
+    });
+    this.created = null;
   }
 
   private queueDeliveries(order: OrderRecord, on: NonNullable<DeliveryPlan['on']>): void {
@@ -472,6 +490,8 @@ class GroupWork {
   }
 
   private readonly channelStockRows: SqlValue[][] = [];
+  /** Set while a new order is being created, so its allocation is told in the same event. */
+  private created: Record<string, unknown> | null = null;
   private readonly stockOutboxRows: SqlValue[][] = [];
 
   // -------------------------------------------------------------------------------------------

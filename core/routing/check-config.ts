@@ -15,7 +15,16 @@ const SPLITS = ['minimize-parcels', 'none'];
  * @example
  * checkRoutingConfig({ locations: [], rules: [] }) // throws: routing.rules: no rules: add a default rule ...
  */
+/** Configs already found good: routing runs per order, the check once per config. */
+const checked = new WeakSet<RoutingConfig>();
+
 export function checkRoutingConfig(config: RoutingConfig): void {
+  if (typeof config === 'object' && config !== null && checked.has(config)) return;
+  checkRoutingConfigOnce(config);
+  checked.add(config);
+}
+
+function checkRoutingConfigOnce(config: RoutingConfig): void {
   const fail = (path: string, problem: string): never => {
     throw new RoutingConfigError(`routing${path}`, problem);
   };

@@ -84,7 +84,15 @@ export interface RoutingRule {
   split?: SplitPolicy;
 }
 
-/** The `routing:` section of hub.yaml. */
+/**
+ * The `routing:` section of hub.yaml (README.md documents every field).
+ *
+ * @example
+ * const routing: RoutingConfig = {
+ *   locations: [{ id: 'wh-sh', name: '上海仓', kind: 'warehouse', province: '上海' }],
+ *   rules: [{ name: 'default', strategy: 'priority', locations: ['wh-sh'] }],
+ * };
+ */
 export interface RoutingConfig {
   locations: LocationConfig[];
   rates?: CarrierRate[];

@@ -15,7 +15,16 @@ export const RULE_KINDS = ['incomplete-address', 'invalid-mobile', 'same-address
  * checkRulesConfig({ rules: [{ name: 'a', kind: 'same-address', count: 0, withinMinutes: 30 }] })
  * // throws: rules[0].count: must be a whole number, 2 or more (got 0)
  */
+/** Configs already found good: rules run per order, the check once per config. */
+const checked = new WeakSet<RulesConfig>();
+
 export function checkRulesConfig(config: RulesConfig): void {
+  if (typeof config === 'object' && config !== null && checked.has(config)) return;
+  checkRulesConfigOnce(config);
+  checked.add(config);
+}
+
+function checkRulesConfigOnce(config: RulesConfig): void {
   if (!Array.isArray(config?.rules)) throw new RulesConfigError('rules', 'is required: a list of rules (may be empty)');
   const names = new Set<string>();
   config.rules.forEach((rule, i) => {
@@ -28,6 +37,16 @@ export function checkRulesConfig(config: RulesConfig): void {
     }
     checkParameters(rule, at);
   });
+  const shipBy = config.priority?.shipBy;
+  if (shipBy && !(typeof shipBy.horizonHours === 'number' && shipBy.horizonHours > 0)) {
+    throw new RulesConfigError('priority.shipBy.horizonHours', `must be a number of hours above 0 (got ${shipBy.horizonHours})`);
+  }
+  for (const factor of ['shipBy', 'buyerLevel'] as const) {
+    const attribute = config.priority?.[factor]?.attribute;
+    if (config.priority?.[factor] && (typeof attribute !== 'string' || attribute === '')) {
+      throw new RulesConfigError(`priority.${factor}.attribute`, 'is required: the name of the order attribute to read');
+    }
+  }
 }
 
 function checkParameters(rule: OrderRule, at: string): void {

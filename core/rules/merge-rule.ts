@@ -26,6 +26,7 @@ export function merge(rule: MergeRule, { order, context, createdMs }: Facts): Ef
     if (matches && !ids.includes(other.externalId)) ids.push(other.externalId);
   }
   const scope = `open orders (${list(statuses)}) of this buyer to the same address and shop within ${rule.withinMinutes} minutes`;
-  if (ids.length === 0) return notFired(`no ${scope} (${context.openOrdersOfSameBuyer.length} open orders compared)`);
+  const compared = context.openOrdersOfSameBuyer.length;
+  if (ids.length === 0) return notFired(`no ${scope} (compared ${compared} open order${compared === 1 ? '' : 's'})`);
   return fired(`${scope}: ${ids.join(', ')}`, { mergeWith: ids });
 }

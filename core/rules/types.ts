@@ -129,7 +129,15 @@ export interface PriorityConfig {
   buyerLevel?: { attribute: string; perLevel?: number; levels?: Record<string, number> };
 }
 
-/** The `rules:` and `priority:` sections of hub.yaml. */
+/**
+ * The `rules:` and `priority:` sections of hub.yaml (README.md documents every field).
+ *
+ * @example
+ * const config: RulesConfig = {
+ *   rules: [{ name: 'big-order', kind: 'large-amount', paidAtLeast: 500000 }],
+ *   priority: { orderValue: { perHundredYuan: 1 }, channels: { jd: 20 } },
+ * };
+ */
 export interface RulesConfig {
   rules: OrderRule[];
   priority?: PriorityConfig;
