@@ -9,11 +9,11 @@
  */
 import type { Store } from '../store/port.ts';
 import { GroupCommit } from './group-commit.ts';
-import { processGroup, type WorkItem } from './process.ts';
-import type { IngestInput, IngestResult, PipelineConfig } from './types.ts';
+import { processGroup, type WorkItem, type WorkResult } from './process.ts';
+import type { AfterSaleEvent, CommandResult, IngestInput, IngestResult, PipelineConfig, ReconcileReport, StockAdjustment } from './types.ts';
 
 export class Pipeline {
-  private readonly groups: GroupCommit<WorkItem, IngestResult>;
+  private readonly groups: GroupCommit<WorkItem, WorkResult>;
 
   constructor(
     private readonly store: Store,
@@ -28,7 +28,42 @@ export class Pipeline {
 
   ingest(input: IngestInput): Promise<IngestResult> {
     if (!input.tenant) return Promise.reject(new Error('ingest needs a tenant'));
-    return this.groups.submit({ input });
+    return this.groups.submit({ input }) as Promise<IngestResult>;
+  }
+
+  /**
+   * A refund or cancel told apart from the order (a platform message): applied to the order,
+   * or kept until the order arrives.
+   */
+  applyAfterSale(tenant: string, channel: string, externalId: string, event: AfterSaleEvent, source: string): Promise<CommandResult> {
+    return this.groups.submit({ command: { kind: 'after-sale', tenant, channel, externalId, event, source } }) as Promise<CommandResult>;
+  }
+
+  /** Lets a held order go: its deliveries are queued. */
+  releaseHold(tenant: string, orderId: string, actor: string): Promise<CommandResult> {
+    return this.groups.submit({ command: { kind: 'release', tenant, orderId, actor } }) as Promise<CommandResult>;
+  }
+
+  /** Releases every order held until a time that has come (presale dates); returns how many. */
+  async releaseDue(tenant: string, now = new Date()): Promise<number> {
+    const rows = await this.store.query(
+      "SELECT id FROM orders WHERE tenant = ? AND stage = 'allocated' AND holds IS NULL AND hold_until IS NOT NULL AND hold_until <= ?",
+      [tenant, now.toISOString()],
+    );
+    const results = await Promise.all(rows.map((r) => this.releaseHold(tenant, String(r.id), 'schedule')));
+    return results.filter((r) => r.ok).length;
+  }
+
+  /** Compares reservations with levels and reports (with repair: fixes) any drift or leak. */
+  async reconcile(tenant: string, options: { repair: boolean; actor: string }): Promise<ReconcileReport> {
+    const result = (await this.groups.submit({ command: { kind: 'reconcile', tenant, ...options } })) as CommandResult;
+    if (!result.ok) throw new Error(result.error);
+    return result.detail as unknown as ReconcileReport;
+  }
+
+  /** Stock counts and movements (API or a WMS file), audited; all lines apply or none. */
+  adjustStock(tenant: string, lines: StockAdjustment[], meta: { reason: string; source: 'api' | 'file'; actor: string }): Promise<CommandResult> {
+    return this.groups.submit({ command: { kind: 'adjust', tenant, lines, ...meta } }) as Promise<CommandResult>;
   }
 
   /**
@@ -48,11 +83,11 @@ export class Pipeline {
       byInbox.set(String(row.inbox_id), entry);
     }
     return Promise.all(
-      [...byInbox.entries()].map(([inboxId, { quarantineIds, row }]) =>
+      [...byInbox.entries()].map(([inboxId, { quarantineIds, row }]): Promise<IngestResult> =>
         this.groups.submit({
           input: { tenant, channel: String(row.channel), shop: row.shop === null ? null : String(row.shop), payload: String(row.payload), meta: JSON.parse(String(row.meta)) },
           replay: { inboxId, quarantineIds },
-        }),
+        }) as Promise<IngestResult>,
       ),
     );
   }

@@ -14,13 +14,17 @@ import { availableToSell } from '../stock/available.ts';
 import { StockLevels } from '../stock/levels.ts';
 import { insertRows, type Row, type SqlValue, type Statement, type StoreTx } from '../store/port.ts';
 import { decodeJson } from './decode.ts';
-import type { DeliveryPlan, IngestInput, IngestResult, Line, PipelineConfig, QuarantineKind, RoutingDecision, RuleContext, ShipmentPlan } from './types.ts';
+import type { AfterSaleEvent, Command, CommandResult, ReconcileReport, DeliveryPlan, IngestInput, IngestResult, Line, PipelineConfig, QuarantineKind, RoutingDecision, RuleContext, ShipmentPlan } from './types.ts';
 
-export interface WorkItem {
-  input: IngestInput;
-  /** Re-processing a kept inbox row (quarantine replay) instead of a new payload. */
-  replay?: { inboxId: string; quarantineIds: string[] };
-}
+export type WorkItem =
+  | {
+      input: IngestInput;
+      /** Re-processing a kept inbox row (quarantine replay) instead of a new payload. */
+      replay?: { inboxId: string; quarantineIds: string[] };
+    }
+  | { command: Command };
+
+export type WorkResult = IngestResult | CommandResult;
 
 type Stage = 'open' | 'allocated' | 'released' | 'shipped' | 'closed';
 
@@ -64,7 +68,7 @@ const DEFAULT_MAX_PAYLOAD = 2 * 1024 * 1024;
 /** Neighbouring orders read per address or buyer for the rules: more than any count rule needs. */
 const CONTEXT_LIMIT = 200;
 
-export async function processGroup(tx: StoreTx, items: WorkItem[], config: PipelineConfig): Promise<IngestResult[]> {
+export async function processGroup(tx: StoreTx, items: WorkItem[], config: PipelineConfig): Promise<WorkResult[]> {
   return new GroupWork(tx, config).run(items);
 }
 
@@ -94,32 +98,48 @@ class GroupWork {
     this.nowIso = this.now.toISOString();
   }
 
-  async run(items: WorkItem[]): Promise<IngestResult[]> {
+  async run(items: WorkItem[]): Promise<WorkResult[]> {
     // 1. Keep every payload and map it; nothing below may lose one.
-    const mapped = items.map((item) => this.admit(item));
-    const candidates = mapped.flatMap((m) => m.orders.map((order) => ({ ...m, order })));
+    const mapped = items.map((item) => ('input' in item ? this.admit(item) : null));
+    const candidates = mapped.flatMap((m) => (m ? m.orders.map((order) => ({ ...m, order })) : []));
+    const commands = items.flatMap((item) => ('command' in item ? [item.command] : []));
 
     // 2. Read what the group touches, in a handful of queries.
-    await this.loadOrders(candidates.map((c) => ({ tenant: c.tenant, channel: c.channel, externalId: c.order.externalId })));
-    await this.loadStock(candidates.flatMap((c) => c.order.lines.map((l) => ({ tenant: c.tenant, sku: l.sku }))));
+    await this.loadOrders([
+      ...candidates.map((c) => ({ tenant: c.tenant, channel: c.channel, externalId: c.order.externalId })),
+      ...commands.flatMap((c) => (c.kind === 'after-sale' ? [{ tenant: c.tenant, channel: c.channel, externalId: c.externalId }] : [])),
+    ]);
+    await this.loadOrdersById(commands.flatMap((c) => (c.kind === 'release' ? [{ tenant: c.tenant, id: c.orderId }] : [])));
+    await this.loadPendingAfterSale(candidates.map((c) => ({ tenant: c.tenant, channel: c.channel, externalId: c.order.externalId })));
+    await this.loadStock([
+      ...candidates.flatMap((c) => c.order.lines.map((l) => ({ tenant: c.tenant, sku: l.sku }))),
+      ...commands.flatMap((c) => (c.kind === 'adjust' ? c.lines.map((l) => ({ tenant: c.tenant, sku: l.sku })) : [])),
+    ]);
     await this.loadRuleContext(candidates.map((c) => ({ tenant: c.tenant, order: c.order })));
 
-    // 3. Decide, order by order, in arrival order.
-    for (const c of candidates) {
-      const result = await this.applyOrder(c.tenant, c.channel, c.shop, c.order, c.inboxId);
-      c.result.orders.push(result);
+    // 3. Decide, item by item, in arrival order.
+    const results: WorkResult[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const m = mapped[i];
+      if (m) {
+        for (const order of m.orders) m.result.orders.push(await this.applyOrder(m.tenant, m.channel, m.shop, order, m.inboxId));
+        results.push(m.result);
+      } else if ('command' in item) {
+        results.push(await this.execute(item.command));
+      }
     }
     await this.queueChannelStock();
 
     // 4. Write it all.
     await this.tx.batch(this.statements());
-    return mapped.map((m) => m.result);
+    return results;
   }
 
   // -------------------------------------------------------------------------------------------
   // Inbox, mapping, quarantine
 
-  private admit(item: WorkItem) {
+  private admit(item: Extract<WorkItem, { input: IngestInput }>) {
     const { input } = item;
     const tenant = input.tenant;
     const channel = input.channel;
@@ -212,6 +232,35 @@ class GroupWork {
         for (const r of rows) this.reservationsOf(tenant, String(r.order_id)).push(reservationOf(r));
       }
       await this.loadStock(rowsToSkus(tenant, [...this.reservations.entries()].filter(([k]) => k.startsWith(`${tenant}\u0000`)).flatMap(([, rs]) => rs)));
+    }
+  }
+
+  private async loadOrdersById(keys: Array<{ tenant: string; id: string }>): Promise<void> {
+    for (const scope of groupBy(keys, (k) => k.tenant).values()) {
+      const tenant = scope[0]!.tenant;
+      const wanted = [...new Set(scope.map((k) => k.id))].filter((id) => !this.orderById(tenant, id));
+      for (const ids of chunks(wanted, 500)) {
+        const rows = await this.tx.query(`SELECT * FROM orders WHERE tenant = ? AND id IN (${ids.map(() => '?').join(', ')})`, [tenant, ...ids]);
+        for (const row of rows) this.orders.set(orderKey(tenant, String(row.channel), String(row.external_id)), recordOf(row));
+        const reservations = await this.tx.query(`SELECT * FROM reservations WHERE tenant = ? AND status = 'active' AND order_id IN (${ids.map(() => '?').join(', ')})`, [tenant, ...ids]);
+        for (const r of reservations) this.reservationsOf(tenant, String(r.order_id)).push(reservationOf(r));
+        await this.loadStock(reservations.map((r) => ({ tenant, sku: String(r.sku) })));
+      }
+    }
+  }
+
+  private async loadPendingAfterSale(keys: Array<{ tenant: string; channel: string; externalId: string }>): Promise<void> {
+    for (const scope of groupBy(keys, (k) => `${k.tenant}\u0000${k.channel}`).values()) {
+      const { tenant, channel } = scope[0]!;
+      for (const ids of chunks([...new Set(scope.map((k) => k.externalId))], 500)) {
+        const rows = await this.tx.query(
+          `SELECT external_id, inbox_id, event FROM pending_after_sale WHERE tenant = ? AND channel = ? AND external_id IN (${ids.map(() => '?').join(', ')})`,
+          [tenant, channel, ...ids],
+        );
+        for (const r of rows) {
+          listIn(this.pendingAfterSale, orderKey(tenant, channel, String(r.external_id))).push({ event: JSON.parse(String(r.event)) as AfterSaleEvent, source: String(r.inbox_id) });
+        }
+      }
     }
   }
 
@@ -308,31 +357,46 @@ class GroupWork {
       // A new order that was allocated at once has one timeline entry for both.
       if (this.created) this.event(record, 'created', inboxId, this.created);
       this.created = null;
+      // Refunds and cancels that came before the order apply now, oldest first.
+      const early = this.pendingAfterSale.get(key);
+      if (early) {
+        this.pendingAfterSale.delete(key);
+        for (const pending of early.sort((a, b) => a.event.at.localeCompare(b.event.at))) {
+          await this.applyAfterSale(record, pending.event, pending.source);
+        }
+        this.pendingDone.push({ tenant, channel, externalId: doc.externalId });
+      }
       this.remember(record);
-      return { orderId: record.id, externalId: doc.externalId, outcome: 'created', status: doc.status };
+      return { orderId: record.id, externalId: doc.externalId, outcome: 'created', status: record.doc.status };
     }
 
-    const done = (outcome: 'unchanged' | 'stale' | 'illegal' | 'updated') => ({ orderId: existing.id, externalId: doc.externalId, outcome, status: existing.doc.status });
-    if (updatedMs < existing.updatedMs) return done('stale');
-    if (JSON.stringify(doc) === JSON.stringify(existing.doc)) return done('unchanged');
+    const outcome = await this.applyVersion(existing, doc, inboxId);
+    return { orderId: existing.id, externalId: doc.externalId, outcome, status: existing.doc.status };
+  }
+
+  /** A later version of a known order: dedupe by updatedAt, check the move, record what changed. */
+  private async applyVersion(existing: OrderRecord, doc: CanonicalOrder, source: string): Promise<'unchanged' | 'stale' | 'illegal' | 'updated'> {
+    const updatedMs = Date.parse(doc.updatedAt);
+    if (updatedMs < existing.updatedMs) return 'stale';
+    if (JSON.stringify(doc) === JSON.stringify(existing.doc)) return 'unchanged';
     const transition = checkTransition(existing.doc.status, doc.status);
     if (!transition.legal) {
-      existing.flags = [...(existing.flags ?? []), { kind: 'illegal_transition', detail: { from: existing.doc.status, to: doc.status, inbox: inboxId } }];
+      existing.flags = [...(existing.flags ?? []), { kind: 'illegal_transition', detail: { from: existing.doc.status, to: doc.status, source } }];
       existing.dirty = true;
-      this.event(existing, 'illegal_transition', inboxId, { from: existing.doc.status, to: doc.status, reason: transition.reason });
-      return done('illegal');
+      this.event(existing, 'illegal_transition', source, { from: existing.doc.status, to: doc.status, reason: transition.reason });
+      return 'illegal';
     }
     const before = existing.doc;
     const changes = diffOrders(before, doc);
     existing.doc = doc;
     existing.updatedMs = updatedMs;
     existing.version += 1;
-    existing.lastInbox = inboxId;
+    if (source.startsWith('inb_')) existing.lastInbox = source;
     existing.dirty = true;
     if (doc.receiver) existing.addressKey = this.config.policy.addressKey(doc.receiver);
-    this.event(existing, 'updated', inboxId, { changes });
-    await this.effects(existing, before, inboxId);
-    return done('updated');
+    this.event(existing, 'updated', source, { changes });
+    await this.effects(existing, before, source);
+    return 'updated';
   }
 
   /** What a new or changed order means for rules, stock, routing and deliveries. */
@@ -490,6 +554,12 @@ class GroupWork {
   }
 
   private readonly channelStockRows: SqlValue[][] = [];
+  private readonly adjustmentRows: SqlValue[][] = [];
+  private readonly pendingRows: SqlValue[][] = [];
+  private readonly pendingAfterSale = new Map<string, Array<{ event: AfterSaleEvent; source: string }>>();
+  private readonly pendingDone: Array<{ tenant: string; channel: string; externalId: string }> = [];
+  private readonly resolvedShortfalls: Array<{ tenant: string; id: string }> = [];
+  private readonly reservationUpdates: Array<{ tenant: string; id: string; status: 'released' }> = [];
   /** Set while a new order is being created, so its allocation is told in the same event. */
   private created: Record<string, unknown> | null = null;
   private readonly stockOutboxRows: SqlValue[][] = [];
@@ -535,7 +605,18 @@ class GroupWork {
     for (const { tenant, orderId } of this.shortfallResolved) {
       s.push({ sql: 'UPDATE shortfalls SET resolved_at = ? WHERE tenant = ? AND order_id = ? AND resolved_at IS NULL', args: [this.nowIso, tenant, orderId] });
     }
+    for (const { tenant, id, status } of this.reservationUpdates) {
+      s.push({ sql: 'UPDATE reservations SET status = ?, updated_at = ? WHERE tenant = ? AND id = ?', args: [status, this.nowIso, tenant, id] });
+    }
+    for (const { tenant, id } of this.resolvedShortfalls) {
+      s.push({ sql: 'UPDATE shortfalls SET resolved_at = ? WHERE tenant = ? AND id = ?', args: [this.nowIso, tenant, id] });
+    }
     for (const [tenant, levels] of this.stock) s.push(...levels.writeStatements(tenant, this.nowIso));
+    s.push(...insertRows('stock_adjustments', ['tenant', 'id', 'sku', 'location', 'delta', 'on_hand_before', 'on_hand_after', 'reason', 'source', 'actor', 'at'], this.adjustmentRows));
+    s.push(...insertRows('pending_after_sale', ['tenant', 'channel', 'external_id', 'inbox_id', 'received_at', 'event'], this.pendingRows, 'ON CONFLICT DO NOTHING'));
+    for (const { tenant, channel, externalId } of this.pendingDone) {
+      s.push({ sql: 'DELETE FROM pending_after_sale WHERE tenant = ? AND channel = ? AND external_id = ?', args: [tenant, channel, externalId] });
+    }
     const outboxColumns = ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'coalesce_key', 'created_at', 'updated_at'];
     // A delivery already queued (a replay, a duplicate push) is not queued again.
     s.push(...insertRows('outbox', outboxColumns, this.outboxRows, 'ON CONFLICT DO NOTHING'));
@@ -548,6 +629,159 @@ class GroupWork {
       ...insertRows('channel_stock', ['tenant', 'channel', 'sku', 'available', 'updated_at'], this.channelStockRows, 'ON CONFLICT (tenant, channel, sku) DO UPDATE SET available = excluded.available, updated_at = excluded.updated_at'),
     );
     return s;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commands: hold release, after-sale news, stock adjustments
+
+  private async execute(command: Command): Promise<CommandResult> {
+    switch (command.kind) {
+      case 'release':
+        return this.releaseHold(command.tenant, command.orderId, command.actor);
+      case 'after-sale': {
+        const order = this.orders.get(orderKey(command.tenant, command.channel, command.externalId));
+        if (!order) {
+          // The order has not come yet: keep the news and apply it when it does.
+          this.pendingRows.push([command.tenant, command.channel, command.externalId, command.source, this.nowIso, JSON.stringify(command.event)]);
+          return { ok: true, detail: { pending: true } };
+        }
+        const outcome = await this.applyAfterSale(order, command.event, command.source);
+        return { ok: true, detail: { orderId: order.id, outcome } };
+      }
+      case 'adjust':
+        return this.adjust(command);
+      case 'reconcile':
+        return this.reconcile(command.tenant, command.repair, command.actor);
+    }
+  }
+
+  /**
+   * Recomputes what should be reserved from the active reservations of open orders and
+   * compares it with the levels; with repair, releases leaked reservations and sets the levels
+   * right, each change audited. A bug or a hand edit can then never leak stock silently.
+   */
+  private async reconcile(tenant: string, repair: boolean, actor: string): Promise<CommandResult> {
+    const leaks = (
+      await this.tx.query(
+        `SELECT r.id, r.order_id, r.sku, r.location, r.quantity, coalesce(o.status, 'missing') AS status FROM reservations r
+         LEFT JOIN orders o ON o.tenant = r.tenant AND o.id = r.order_id
+         WHERE r.tenant = ? AND r.status = 'active' AND (o.id IS NULL OR o.status NOT IN ('paid', 'partially_shipped') OR o.after_sale = 'refunded')`,
+        [tenant],
+      )
+    ).map((r) => ({ reservationId: String(r.id), orderId: String(r.order_id), sku: String(r.sku), location: String(r.location), quantity: Number(r.quantity), orderStatus: String(r.status) }));
+    const leaked = new Set(leaks.map((l) => l.reservationId));
+    const expected = new Map<string, number>();
+    for (const r of await this.tx.query("SELECT id, sku, location, quantity FROM reservations WHERE tenant = ? AND status = 'active'", [tenant])) {
+      if (leaked.has(String(r.id))) continue;
+      const k = `${r.sku}\u0000${r.location}`;
+      expected.set(k, (expected.get(k) ?? 0) + Number(r.quantity));
+    }
+    const levels = await this.tx.query('SELECT sku, location, reserved FROM stock_levels WHERE tenant = ?', [tenant]);
+    const drift = levels
+      .map((l) => ({ sku: String(l.sku), location: String(l.location), reserved: Number(l.reserved), expected: expected.get(`${l.sku}\u0000${l.location}`) ?? 0 }))
+      .filter((d) => d.reserved !== d.expected);
+    const report: ReconcileReport = { drift, leaks, repaired: false };
+    if (repair && (drift.length || leaks.length)) {
+      await this.loadStock(drift.map((d) => ({ tenant, sku: d.sku })));
+      const stock = this.stockOf(tenant);
+      for (const leak of leaks) {
+        this.reservationUpdates.push({ tenant, id: leak.reservationId, status: 'released' });
+      }
+      for (const d of drift) {
+        stock.setReserved(d.sku, d.location, d.expected);
+        const onHand = stock.get(d.sku, d.location).onHand;
+        this.adjustmentRows.push([tenant, newId('adj', this.now.getTime()), d.sku, d.location, 0, onHand, onHand, `reconcile: reserved ${d.reserved} → ${d.expected}`, 'reconcile', actor, this.nowIso]);
+      }
+      report.repaired = true;
+    }
+    return { ok: true, detail: report as unknown as Record<string, unknown> };
+  }
+
+  private async applyAfterSale(order: OrderRecord, event: AfterSaleEvent, source: string): Promise<string> {
+    const doc = structuredClone(order.doc);
+    if (event.type === 'cancel') doc.status = 'cancelled';
+    else if (event.lineIds?.length) {
+      for (const line of doc.lines) if (event.lineIds.includes(line.lineId)) line.afterSale = 'refunded';
+      doc.afterSale = doc.lines.every((l) => l.afterSale === 'refunded') ? 'refunded' : 'partially_refunded';
+    } else {
+      doc.afterSale = 'refunded';
+    }
+    // The news is as new as it says: a snapshot older than it cannot undo it.
+    if (Date.parse(event.at) > Date.parse(doc.updatedAt)) doc.updatedAt = event.at;
+    return this.applyVersion(order, doc, source);
+  }
+
+  private async releaseHold(tenant: string, orderId: string, actor: string): Promise<CommandResult> {
+    const order = this.orderById(tenant, orderId);
+    if (!order) return { ok: false, error: `no order ${orderId}` };
+    if (order.stage !== 'allocated' || (!order.holds && !order.holdUntil)) {
+      return { ok: false, error: `order ${orderId} is not held (stage ${order.stage})` };
+    }
+    const holds = order.holds;
+    order.holds = null;
+    order.holdUntil = null;
+    order.dirty = true;
+    this.queueDeliveries(order, 'released');
+    order.stage = 'released';
+    this.event(order, 'hold_released', `api:${actor}`, { holds, by: actor });
+    return { ok: true, detail: { orderId, released: holds } };
+  }
+
+  private async adjust(command: Extract<Command, { kind: 'adjust' }>): Promise<CommandResult> {
+    const stock = this.stockOf(command.tenant);
+    // Check every line first: a count is applied whole or not at all.
+    for (const [i, line] of command.lines.entries()) {
+      const level = stock.get(line.sku, line.location);
+      const after = line.set !== undefined ? line.set : level.onHand + (line.delta ?? 0);
+      const where = `line ${i + 1} (${line.sku} at ${line.location})`;
+      if (!Number.isSafeInteger(after) || after < 0) return { ok: false, error: `${where}: on hand cannot become ${after}` };
+      if (after < level.reserved) return { ok: false, error: `${where}: on hand cannot drop to ${after} while ${level.reserved} are reserved for open orders` };
+      if (line.safety !== undefined && (!Number.isSafeInteger(line.safety) || line.safety < 0)) return { ok: false, error: `${where}: safety must be a whole number >= 0` };
+    }
+    const applied = [];
+    for (const line of command.lines) {
+      const { before, after } = stock.adjust(line.sku, line.location, line);
+      this.adjustmentRows.push([command.tenant, newId('adj', this.now.getTime()), line.sku, line.location, after - before, before, after, command.reason, command.source, command.actor, this.nowIso]);
+      applied.push({ sku: line.sku, location: line.location, before, after });
+    }
+    const filled = await this.fillBackorders(command.tenant, [...new Set(command.lines.map((l) => l.sku))]);
+    return { ok: true, detail: { applied, backordersFilled: filled } };
+  }
+
+  /** Stock arrived: open backorders of these SKUs get it, highest priority first. */
+  private async fillBackorders(tenant: string, skus: string[]): Promise<number> {
+    const rows = await this.tx.query(
+      `SELECT s.id, s.order_id, s.line_id, s.sku, s.quantity FROM shortfalls s JOIN orders o ON o.tenant = s.tenant AND o.id = s.order_id
+       WHERE s.tenant = ? AND s.resolved_at IS NULL AND s.policy = 'backorder' AND o.status IN ('paid', 'partially_shipped')
+         AND s.sku IN (${skus.map(() => '?').join(', ')}) ORDER BY o.priority DESC, s.created_at`,
+      [tenant, ...skus],
+    );
+    await this.loadOrdersById(rows.map((r) => ({ tenant, id: String(r.order_id) })));
+    const stock = this.stockOf(tenant);
+    let filled = 0;
+    for (const r of rows) {
+      const order = this.orderById(tenant, String(r.order_id));
+      const sku = String(r.sku);
+      const quantity = Number(r.quantity);
+      const location = stock.locationsOf(sku).find((l) => stock.available(sku, l.location) >= quantity)?.location;
+      if (!order || !location) continue;
+      stock.reserve(sku, location, quantity);
+      this.reservationsOf(tenant, order.id).push({ id: newId('rsv', this.now.getTime()), orderId: order.id, lineId: String(r.line_id), sku, location, quantity, status: 'active', isNew: true, dirty: true });
+      this.resolvedShortfalls.push({ tenant, id: String(r.id) });
+      const carrier = order.shipments.find((s) => s.location === location)?.carrier ?? null;
+      order.shipments = [...order.shipments, { location, carrier, lines: [{ lineId: String(r.line_id), sku, quantity }] }];
+      order.dirty = true;
+      this.event(order, 'backorder_filled', 'stock', { line: r.line_id, sku, quantity, location });
+      // The new parcel gets its own warehouse order; the ones already queued are not queued again.
+      if (order.stage === 'released') this.queueDeliveries(order, 'released');
+      filled++;
+    }
+    return filled;
+  }
+
+  private orderById(tenant: string, id: string): OrderRecord | undefined {
+    for (const order of this.orders.values()) if (order.tenant === tenant && order.id === id) return order;
+    return undefined;
   }
 
   // -------------------------------------------------------------------------------------------

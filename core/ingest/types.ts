@@ -110,3 +110,39 @@ export interface PipelineConfig {
   groupMaxSize?: number;
   now?: () => Date;
 }
+
+/** News about an order that may come before the order itself (a refund or cancel message). */
+export interface AfterSaleEvent {
+  type: 'cancel' | 'refund';
+  /** Refund of these lines only; absent: the whole order. */
+  lineIds?: string[];
+  /** When it happened on the platform (ISO-8601 with offset). */
+  at: string;
+}
+
+export interface StockAdjustment {
+  sku: string;
+  location: string;
+  /** Move on hand by this much (a receipt, a write-off) … */
+  delta?: number;
+  /** … or set it to a count. */
+  set?: number;
+  /** Safety stock to keep back at this location from now on. */
+  safety?: number;
+}
+
+/** Work that is not a payload: each runs in the same single-writer transactions as ingests. */
+export type Command =
+  | { kind: 'release'; tenant: string; orderId: string; actor: string }
+  | { kind: 'after-sale'; tenant: string; channel: string; externalId: string; event: AfterSaleEvent; source: string }
+  | { kind: 'adjust'; tenant: string; lines: StockAdjustment[]; reason: string; source: 'api' | 'file'; actor: string }
+  | { kind: 'reconcile'; tenant: string; repair: boolean; actor: string };
+
+/** What a reconcile found: levels whose reserved count disagrees with the reservations, and reservations of orders that no longer need them. */
+export interface ReconcileReport {
+  drift: Array<{ sku: string; location: string; reserved: number; expected: number }>;
+  leaks: Array<{ reservationId: string; orderId: string; sku: string; location: string; quantity: number; orderStatus: string }>;
+  repaired: boolean;
+}
+
+export type CommandResult = { ok: true; detail: Record<string, unknown> } | { ok: false; error: string };

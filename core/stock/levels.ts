@@ -77,6 +77,14 @@ export class StockLevels {
     this.changed.add(key(sku, location));
   }
 
+  /** Puts reserved back to what the reservations say (reconcile repair). */
+  setReserved(sku: string, location: string, reserved: number): void {
+    const level = this.get(sku, location);
+    if (reserved > level.onHand) throw new StockInvariantError(`${sku} at ${location}: ${reserved} reserved but only ${level.onHand} on hand`);
+    level.reserved = reserved;
+    this.changed.add(key(sku, location));
+  }
+
   /** Sets on hand (a count) or moves it by delta; refuses to leave less on hand than is reserved. */
   adjust(sku: string, location: string, change: { delta?: number; set?: number; safety?: number }): { before: number; after: number } {
     const level = this.get(sku, location);
