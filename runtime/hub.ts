@@ -35,7 +35,7 @@ export function orderPolicy(config: HubConfig): OrderPolicy {
   const routing = config.routing;
   return {
     route: routing
-      ? (order, stock) => routeOrder(order, stock, routing)
+      ? (order, stock, items) => routeOrder(order, stock, routing, items)
       : (order) => ({
           shipments: [],
           unrouted: order.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, reason: 'no routing: configured in hub.yaml' })),

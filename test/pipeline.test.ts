@@ -11,12 +11,14 @@ const webhook = compileMapping(readFileSync('mappings/webhook.yaml', 'utf8'), { 
 
 /** Routes every line to the first listed location that has it all; the real policy has its own tests. */
 const firstFit: OrderPolicy = {
-  route(order: CanonicalOrder, stock: StockView) {
+  route(order: CanonicalOrder, stock: StockView, items) {
+    // Chilled SKUs only ever leave from WH-GZ in this test world.
+    const locations = (sku: string) => (items(sku)?.temperatureZone === 'chilled' ? ['WH-GZ'] : ['WH-SH', 'WH-GZ']);
     const shipments = new Map<string, { location: string; carrier: string | null; lines: Array<{ lineId: string; sku: string; quantity: number }> }>();
     const unrouted: Array<{ lineId: string; sku: string; quantity: number; reason: string }> = [];
     const used = new Map<string, number>();
     for (const line of order.lines) {
-      const location = ['WH-SH', 'WH-GZ'].find((l) => stock.available(line.sku, l) - (used.get(`${line.sku}/${l}`) ?? 0) >= line.quantity);
+      const location = locations(line.sku).find((l) => stock.available(line.sku, l) - (used.get(`${line.sku}/${l}`) ?? 0) >= line.quantity);
       if (!location) {
         unrouted.push({ lineId: line.lineId, sku: line.sku, quantity: line.quantity, reason: 'no stock' });
         continue;
@@ -183,6 +185,13 @@ describe('stock', () => {
     expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 1 });
   });
 
+  it('routes with what the items table knows of each SKU', async () => {
+    await store.batch([{ sql: "INSERT INTO items (tenant, sku, title, temperature_zone) VALUES ('t1', 'SKU-A', 'milk', 'chilled')" }]);
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 0 });
+    expect(await level('SKU-A', 'WH-GZ')).toEqual({ on_hand: 10, reserved: 2 });
+  });
+
   it('records a shortfall instead of overselling, and holds the order when configured to', async () => {
     const held = new Pipeline(store, config({ stock: { shortfall: 'hold', channels: {} } }));
     const result = await held.ingest({ tenant: 't1', channel: 'webhook', payload: order('W9', { items: [{ sku: 'SKU-B', title: 'b', quantity: 3, price: '1.00' }], total: '3.00' }) });
@@ -210,6 +219,18 @@ describe('bad input', () => {
     expect(rows[0]!.payload).toBe('{"id": "W1", "items": [');
     expect(rows[1]).toMatchObject({ position: 'mappings/webhook.yaml:69:19', source_path: '$.items[0].quantity' });
     expect(await count('SELECT count(*) n FROM orders WHERE tenant = ?', 't1')).toBe(0);
+  });
+
+  it('keeps a 10 MB payload and a payload of another channel in quarantine, each saying why', async () => {
+    const tmall = compileMapping(readFileSync('mappings/tmall.yaml', 'utf8'), { file: 'mappings/tmall.yaml' });
+    const withTmall = new Pipeline(store, config({ channels: { webhook: { mapping: webhook }, tmall: { mapping: tmall } } }));
+    const tenMb = JSON.stringify(order('W10', { note: '订'.repeat(3_500_000) }));
+    const huge = await withTmall.ingest({ tenant: 't1', channel: 'webhook', payload: tenMb });
+    expect(huge.quarantined?.[0]).toMatchObject({ kind: 'size', error: 'the payload is 10.0 MB, over the 2.0 MB limit; it is kept and can be replayed once the limit is raised' });
+    const foreign = await withTmall.ingest({ tenant: 't1', channel: 'tmall', payload: JSON.stringify(order('W11')) });
+    expect(foreign.quarantined?.[0]).toMatchObject({ kind: 'mapping', error: expect.stringContaining('externalId: is required, but the source has no value (at $.tid_str | $.tid)') });
+    const [kept] = await store.query('SELECT length(payload) AS chars FROM inbox WHERE tenant = ? AND id = ?', ['t1', huge.inboxId]);
+    expect(kept).toEqual({ chars: tenMb.length });
   });
 
   it('replays quarantined payloads once the mapping is fixed', async () => {

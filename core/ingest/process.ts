@@ -14,7 +14,7 @@ import { availableToSell } from '../stock/available.ts';
 import { StockLevels } from '../stock/levels.ts';
 import { insertRows, type Row, type SqlValue, type Statement, type StoreTx } from '../store/port.ts';
 import { decodeJson } from './decode.ts';
-import type { AfterSaleEvent, Command, CommandResult, ReconcileReport, DeliveryPlan, IngestInput, IngestResult, Line, PipelineConfig, QuarantineKind, RoutingDecision, RuleContext, ShipmentPlan } from './types.ts';
+import type { AfterSaleEvent, Command, CommandResult, ItemInfo, ReconcileReport, DeliveryPlan, IngestInput, IngestResult, Line, PipelineConfig, QuarantineKind, RoutingDecision, RuleContext, ShipmentPlan } from './types.ts';
 
 export type WorkItem =
   | {
@@ -86,6 +86,7 @@ class GroupWork {
   private readonly orders = new Map<string, OrderRecord>(); // tenant/channel/externalId
   private readonly reservations = new Map<string, ReservationRecord[]>(); // tenant/orderId
   private readonly stock = new Map<string, StockLevels>(); // tenant
+  private readonly items = new Map<string, Map<string, ItemInfo>>(); // tenant → sku → what routing may ask
   private readonly loadedSkus = new Map<string, Set<string>>(); // tenant
   private readonly recentByAddress = new Map<string, RuleContext['recentOrdersToSameAddress']>();
   private readonly openByBuyer = new Map<string, RuleContext['openOrdersOfSameBuyer']>();
@@ -271,9 +272,17 @@ class GroupWork {
       this.loadedSkus.set(tenant, loaded);
       const wanted = [...new Set(scope.map((k) => k.sku))].filter((sku) => !loaded.has(sku));
       const levels = this.stockOf(tenant);
+      const items = this.itemsOf(tenant);
       for (const skus of chunks(wanted, 500)) {
-        const rows = await this.tx.query(`SELECT * FROM stock_levels WHERE tenant = ? AND sku IN (${skus.map(() => '?').join(', ')})`, [tenant, ...skus]);
-        levels.load(rows);
+        const marks = skus.map(() => '?').join(', ');
+        levels.load(await this.tx.query(`SELECT * FROM stock_levels WHERE tenant = ? AND sku IN (${marks})`, [tenant, ...skus]));
+        for (const r of await this.tx.query(`SELECT sku, tags, weight_grams, temperature_zone FROM items WHERE tenant = ? AND sku IN (${marks})`, [tenant, ...skus])) {
+          items.set(String(r.sku), {
+            ...(r.tags ? { tags: JSON.parse(String(r.tags)) as string[] } : {}),
+            ...(r.weight_grams !== null ? { weightGrams: Number(r.weight_grams) } : {}),
+            ...(r.temperature_zone ? { temperatureZone: String(r.temperature_zone) as ItemInfo['temperatureZone'] & string } : {}),
+          });
+        }
         for (const sku of skus) loaded.add(sku);
       }
     }
@@ -450,7 +459,8 @@ class GroupWork {
     const lines = [...order.doc.lines.filter((l) => l.afterSale !== 'refunded'), ...order.extraLines];
     await this.loadStock(lines.map((l) => ({ tenant: order.tenant, sku: l.sku })));
     const stock = this.stockOf(order.tenant);
-    const decision: RoutingDecision = policy.route({ ...order.doc, lines: lines as CanonicalOrder['lines'] }, stock);
+    const items = this.itemsOf(order.tenant);
+    const decision: RoutingDecision = policy.route({ ...order.doc, lines: lines as CanonicalOrder['lines'] }, stock, (sku) => items.get(sku));
     for (const shipment of decision.shipments) {
       for (const line of shipment.lines) {
         stock.reserve(line.sku, shipment.location, line.quantity);
@@ -809,6 +819,15 @@ class GroupWork {
 
   private reservationsOf(tenant: string, orderId: string): ReservationRecord[] {
     return listIn(this.reservations, `${tenant}\u0000${orderId}`);
+  }
+
+  private itemsOf(tenant: string): Map<string, ItemInfo> {
+    let items = this.items.get(tenant);
+    if (!items) {
+      items = new Map();
+      this.items.set(tenant, items);
+    }
+    return items;
   }
 
   private stockOf(tenant: string): StockLevels {

@@ -38,6 +38,13 @@ export interface ChannelSetup {
 
 // Routing and rules are pure policies the pipeline calls with what it read in the transaction.
 
+/** What the items table knows of a SKU, for routing conditions. */
+export interface ItemInfo {
+  tags?: string[];
+  weightGrams?: number;
+  temperatureZone?: 'ambient' | 'chilled' | 'frozen';
+}
+
 export interface StockView {
   available(sku: string, location: string): number;
 }
@@ -72,7 +79,7 @@ export interface RuleOutcome {
 }
 
 export interface OrderPolicy {
-  route(order: CanonicalOrder, stock: StockView): RoutingDecision;
+  route(order: CanonicalOrder, stock: StockView, items: (sku: string) => ItemInfo | undefined): RoutingDecision;
   rules(order: CanonicalOrder, context: RuleContext): RuleOutcome;
   addressKey(receiver: NonNullable<CanonicalOrder['receiver']>): string;
   /** The largest window (minutes) a rule looks back over, for the address and buyer queries. */
