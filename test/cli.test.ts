@@ -102,7 +102,7 @@ describe('hub mapping test', () => {
 
 describe('hub', () => {
   it('has --help for every subcommand', async () => {
-    for (const args of [[], ['mapping'], ['mapping', 'lint'], ['mapping', 'run'], ['mapping', 'test'], ['demo']]) {
+    for (const args of [[], ['mapping'], ['mapping', 'lint'], ['mapping', 'run'], ['mapping', 'test'], ['demo'], ['ingest'], ['stock'], ['stock', 'count'], ['stock', 'reconcile']]) {
       const result = await hub(...args, '--help');
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.out, args.join(' ')).toMatch(/^Usage: hub/);
@@ -161,5 +161,31 @@ describe('hub.yaml', () => {
     const result = await hub('--config', join(tmp, 'missing.yaml'), 'mapping', 'lint', 'mappings/tmall.yaml');
     expect(result.code).toBe(1);
     expect(result.err).toContain('missing.yaml: cannot read');
+  });
+});
+
+describe('hub ingest, stock count and reconcile', () => {
+  it('runs payload files through the pipeline into a database, counts stock and checks it', async () => {
+    const db = `file:${join(tmp, 'cli.db')}`;
+    const args = ['--config', 'test/support/hub.test.yaml'];
+    const count = join(tmp, 'count.csv');
+    writeFileSync(count, 'sku,location,on_hand,safety\nSP-1001-BLK-XL,wh-sh,10,1\nSP-2002-WHT,wh-sh,5,0\nGIFT-KEYCHAIN,wh-sh,3,0\n');
+    const counted = await hub(...args, 'stock', 'count', count, '--db', db, '--tenant', 'shop');
+    expect(counted.code).toBe(0);
+    expect(JSON.parse(counted.out).applied).toHaveLength(3);
+
+    const ingested = await hub(...args, 'ingest', '--channel', 'webhook', '--tenant', 'shop', '--db', db, 'mappings/webhook.cases/01-paid-two-lines-discount-shipping.input.json', 'mappings/webhook.cases/07-unknown-status.input.json');
+    expect(ingested.code).toBe(1);
+    const [first, second] = ingested.out.split('\n').map((l) => JSON.parse(l));
+    expect(first.orders).toEqual([{ orderId: expect.stringMatching(/^ord_/), externalId: 'WEB-10001', outcome: 'created', status: 'paid' }]);
+    expect(second.quarantined[0].kind).toBe('mapping');
+
+    const report = await hub(...args, 'stock', 'reconcile', '--db', db, '--tenant', 'shop');
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.out)).toEqual({ drift: [], leaks: [], repaired: false });
+
+    const bad = join(tmp, 'bad-count.csv');
+    writeFileSync(bad, 'sku,location,on_hand\nSP-1001-BLK-XL,wh-sh,ten\n');
+    expect(await hub(...args, 'stock', 'count', bad, '--db', db)).toEqual({ code: 1, out: '', err: `${bad}:2: on_hand must be a whole number >= 0, got "ten"` });
   });
 });

@@ -8,8 +8,12 @@ import { parsePayloadJson } from '../payload/json.ts';
 
 const BIG_NUMBER = /([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g;
 
+const SIXTEEN_DIGITS = /\d{16}/;
+
 export function decodeJson(raw: string): unknown[] {
   try {
+    // Most payloads hold no such number; a plain scan is cheaper than the rewrite.
+    if (!SIXTEEN_DIGITS.test(raw)) return [JSON.parse(raw)];
     return [JSON.parse(raw.replace(BIG_NUMBER, (match, before: string, digits: string) => (Number.isSafeInteger(Number(digits)) ? match : `${before}"${digits}"`)))];
   } catch {
     return [parsePayloadJson(raw)];

@@ -6,7 +6,10 @@ import { formatProblem, MappingLintError, MappingOutputError, MappingRuntimeErro
 import { PayloadSyntaxError } from '../../core/payload/json.ts';
 import { SalesCsvError } from '../../connectors/pos/csv.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { builtinMappingFile, BUILTIN_MAPPINGS, FileError, lintMappingFile, loadMappingFile, readPayloads } from '../mappings.ts';
+import { builtinMappingFile, BUILTIN_MAPPINGS, FileError, lintMappingFile, loadMappingFile, readPayloads, readText } from '../mappings.ts';
+import { openHub } from '../hub.ts';
+import { parseStockCount, StockFileError } from '../stock-file.ts';
+import type { HubConfig } from '../config.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
 import { runDemo } from './demo.ts';
 
@@ -86,6 +89,72 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (failed) code = 1;
     });
 
+  const database = (opts: { db?: string }, cfg: HubConfig) => opts.db ?? cfg.database?.url ?? 'file:./data/hub.db';
+
+  program
+    .command('ingest')
+    .description('put payload files through the whole pipeline (inbox, mapping, stock, routing, outbox) and print each outcome')
+    .requiredOption('--channel <name>', 'the channel the payloads come from')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .argument('<files...>', 'payload files (JSON, or POS CSV)')
+    .action(async (files: string[], opts: { channel: string; tenant: string; db?: string }) => {
+      const cfg = await config();
+      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      try {
+        for (const file of files) {
+          const result = await hub.pipeline.ingest({ tenant: opts.tenant, channel: opts.channel, payload: await readText(file), meta: { file } });
+          io.out(JSON.stringify({ file, ...result }));
+          if (result.quarantined) code = 1;
+        }
+      } finally {
+        await hub.close();
+      }
+    });
+
+  const stock = program.command('stock').description('stock counts and checks');
+
+  stock
+    .command('count')
+    .description('apply a WMS stock count (CSV: sku,location,on_hand[,safety]); all rows or none')
+    .argument('<file>', 'the count file')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--reason <text>', 'why, for the audit trail', 'stock count')
+    .action(async (file: string, opts: { tenant: string; db?: string; reason: string }) => {
+      const cfg = await config();
+      const lines = parseStockCount(await readText(file), file);
+      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      try {
+        const result = await hub.pipeline.adjustStock(opts.tenant, lines, { reason: opts.reason, source: 'file', actor: `file:${file}` });
+        if (result.ok) io.out(JSON.stringify(result.detail, null, 2));
+        else {
+          io.err(result.error);
+          code = 1;
+        }
+      } finally {
+        await hub.close();
+      }
+    });
+
+  stock
+    .command('reconcile')
+    .description('compare reservations with stock levels and report drift or leaks; --repair fixes them (audited)')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--repair', 'release leaked reservations and set reserved right')
+    .action(async (opts: { tenant: string; db?: string; repair?: boolean }) => {
+      const cfg = await config();
+      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      try {
+        const report = await hub.pipeline.reconcile(opts.tenant, { repair: opts.repair === true, actor: 'cli' });
+        io.out(JSON.stringify(report, null, 2));
+        if ((report.drift.length || report.leaks.length) && !report.repaired) code = 1;
+      } finally {
+        await hub.close();
+      }
+    });
+
   program
     .command('demo')
     .description('map the sample orders of every built-in channel and show the canonical result')
@@ -116,6 +185,7 @@ function describeError(e: unknown): string {
     e instanceof PayloadSyntaxError ||
     e instanceof ConfigError ||
     e instanceof FileError ||
+    e instanceof StockFileError ||
     e instanceof SalesCsvError
   ) {
     return e.message;

@@ -36,7 +36,6 @@ CREATE TABLE reservations (
   PRIMARY KEY (tenant, id)
 );
 CREATE INDEX reservations_by_order ON reservations (tenant, order_id);
-CREATE INDEX reservations_active ON reservations (tenant, sku, location) WHERE status = 'active';
 
 CREATE TABLE shortfalls (
   tenant      TEXT NOT NULL,
