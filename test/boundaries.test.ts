@@ -31,3 +31,18 @@ describe('folder boundaries', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('tenants', () => {
+  it('every SQL statement of the core names the tenant', () => {
+    const offenders: string[] = [];
+    for (const file of sources('core').filter((f) => !f.includes('/store/'))) {
+      const text = readFileSync(join(root, file), 'utf8');
+      // SQL lives in template or plain string literals that start with a statement keyword.
+      const literals = [...text.matchAll(/`\s*((?:SELECT|INSERT|UPDATE|DELETE)\b[^`]*)`/g), ...text.matchAll(/'\s*((?:SELECT|INSERT|UPDATE|DELETE)\b[^']*)'/g)];
+      for (const [, sql] of literals) {
+        if (!/tenant/.test(sql!)) offenders.push(`${file}: ${sql!.replace(/\s+/g, ' ').slice(0, 80)}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
