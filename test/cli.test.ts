@@ -118,6 +118,11 @@ describe('hub', () => {
     const result = await hub('demo');
     expect(result.code).toBe(0);
     for (const channel of ['tmall', 'jd', 'youzan', 'pos', 'webhook']) expect(result.out).toContain(`\n${channel} `);
+    const [, orders, reservations, deliveries, quarantined] = /(\d+) orders, (\d+) line reservations, \d+ shortfalls, (\d+) deliveries queued, \d+ channel stock updates, (\d+) payloads quarantined/.exec(result.out) ?? [];
+    expect(Number(orders)).toBeGreaterThan(40);
+    expect(Number(reservations)).toBeGreaterThan(20);
+    expect(Number(deliveries)).toBeGreaterThan(40);
+    expect(Number(quarantined)).toBeGreaterThan(10);
   });
 });
 

@@ -37,46 +37,10 @@ export interface ChannelSetup {
 }
 
 // Routing and rules are pure policies the pipeline calls with what it read in the transaction.
-
-/** What the items table knows of a SKU, for routing conditions. */
-export interface ItemInfo {
-  tags?: string[];
-  weightGrams?: number;
-  temperatureZone?: 'ambient' | 'chilled' | 'frozen';
-}
-
-export interface StockView {
-  available(sku: string, location: string): number;
-}
-
-export interface ShipmentPlan {
-  location: string;
-  carrier: string | null;
-  lines: Array<{ lineId: string; sku: string; quantity: number }>;
-}
-
-export interface RoutingDecision {
-  shipments: ShipmentPlan[];
-  unrouted: Array<{ lineId: string; sku: string; quantity: number; reason: string }>;
-  explanation: string[];
-  rule: string | null;
-}
-
-export interface RuleContext {
-  now: string;
-  recentOrdersToSameAddress: Array<{ externalId: string; channel: string; createdAt: string }>;
-  openOrdersOfSameBuyer: Array<{ externalId: string; channel: string; shopId?: string; status: string; createdAt: string; addressKey: string }>;
-}
-
-export interface RuleOutcome {
-  holds: Array<{ rule: string; reason: string }>;
-  addLines: Array<{ rule: string; line: Line }>;
-  tags: string[];
-  holdUntil: string | null;
-  mergeWith: string[];
-  priority: number;
-  explanation: string[];
-}
+export type { RoutingDecision, ShipmentPlan, StockView, SkuInfo as ItemInfo } from '../routing/index.ts';
+export type { RuleContext, RuleOutcome } from '../rules/index.ts';
+import type { RoutingDecision, StockView, SkuInfo as ItemInfo } from '../routing/index.ts';
+import type { RuleContext, RuleOutcome } from '../rules/index.ts';
 
 export interface OrderPolicy {
   route(order: CanonicalOrder, stock: StockView, items: (sku: string) => ItemInfo | undefined): RoutingDecision;
