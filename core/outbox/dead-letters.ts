@@ -1,0 +1,42 @@
+/**
+ * The dead-letter queue is the outbox rows in status `dead`: inspected with their attempts,
+ * and replayed (one, by target or kind, or all) once the config or mapping is fixed. A replay
+ * sends the current version: bodies are built at send time from the order as it is now.
+ */
+import type { Row, Store } from '../store/port.ts';
+
+export type DeadLetterFilter = { id: string } | { target: string; kind?: string } | { all: true };
+
+function where(filter: DeadLetterFilter): { sql: string; args: string[] } {
+  if ('id' in filter) return { sql: 'id = ?', args: [filter.id] };
+  if ('target' in filter) return filter.kind ? { sql: 'target = ? AND kind = ?', args: [filter.target, filter.kind] } : { sql: 'target = ?', args: [filter.target] };
+  return { sql: '1 = 1', args: [] };
+}
+
+export async function listDeadLetters(store: Store, tenant: string, filter: DeadLetterFilter = { all: true }): Promise<Row[]> {
+  const w = where(filter);
+  return store.query(
+    `SELECT id, target, kind, idempotency_key, order_id, attempts, last_error, created_at, updated_at FROM outbox WHERE tenant = ? AND status = 'dead' AND ${w.sql} ORDER BY id`,
+    [tenant, ...w.args],
+  );
+}
+
+/** Puts dead letters back in the queue; returns how many. Their attempts so far are kept. */
+export async function replayDeadLetters(store: Store, tenant: string, filter: DeadLetterFilter, now = new Date()): Promise<number> {
+  const w = where(filter);
+  const [changed] = await store.batch([
+    {
+      sql: `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND status = 'dead' AND ${w.sql}`,
+      args: [now.toISOString(), now.toISOString(), tenant, ...w.args],
+    },
+  ]);
+  return changed ?? 0;
+}
+
+/** Marks an unknown delivery as done after a person checked the target holds it. */
+export async function markDelivered(store: Store, tenant: string, id: string, now = new Date()): Promise<boolean> {
+  const [changed] = await store.batch([
+    { sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND id = ? AND status = 'unknown'", args: [now.toISOString(), now.toISOString(), tenant, id] },
+  ]);
+  return changed === 1;
+}

@@ -1,0 +1,53 @@
+/**
+ * The contract between the delivery engine and the adapters (ERP, WMS, carriers, bots, channel
+ * stock). Adapters classify, the engine retries: an adapter never loops, sleeps or rate-limits.
+ */
+import type { CanonicalOrder } from '../order/index.ts';
+
+export interface Delivery {
+  tenant: string;
+  id: string;
+  target: string;
+  kind: string;
+  /** Deterministic: the same order always owes the same key; targets dedupe on it. */
+  idempotencyKey: string;
+  orderId: string | null;
+  /** The reference the pipeline queued (order, parcel, channel stock number …). */
+  payload: Record<string, unknown>;
+  /** The order as it is now (for deliveries of an order): the body is built at send time. */
+  order?: CanonicalOrder & { extraLines?: CanonicalOrder['lines'] };
+  attempts: number;
+  createdAt: string;
+}
+
+/** What happened to one call; request and response come back with personal data masked. */
+export type SendOutcome =
+  | { outcome: 'delivered'; request?: unknown; response?: unknown }
+  /** Worth trying again later: network, timeout before sending, 5xx, 429, "system busy". */
+  | { outcome: 'retry'; reason: string; afterMs?: number; request?: unknown; response?: unknown }
+  /** The target said no for good (validation, business rule): straight to the dead letters. */
+  | { outcome: 'failed'; reason: string; code?: string; request?: unknown; response?: unknown }
+  /** The call may or may not have taken effect (a timeout after sending). */
+  | { outcome: 'unknown'; reason: string; request?: unknown };
+
+export interface Adapter {
+  send(delivery: Delivery): Promise<SendOutcome>;
+  /**
+   * After an ambiguous call: does the target already hold this document? Without it, an
+   * unknown delivery is re-sent only when `idempotent` (the target itself drops repeats of a
+   * key); otherwise it waits for a person.
+   */
+  lookup?(delivery: Delivery): Promise<'exists' | 'absent'>;
+  /** The target drops a repeated idempotency key by itself. */
+  idempotent?: boolean;
+  /** The target's documented limits; hub.yaml may override them. */
+  limits?: TargetLimits;
+}
+
+export interface TargetLimits {
+  /** At most this many calls per `perMs` (spaced evenly, so no window of `perMs` sees more). */
+  calls?: number;
+  perMs?: number;
+  /** Calls in flight at once. */
+  concurrency?: number;
+}

@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Dispatcher, listDeadLetters, markDelivered, replayDeadLetters, type Adapter, type Delivery, type SendOutcome } from '../core/outbox/index.ts';
+import { insertRows, type Store } from '../core/store/port.ts';
+import { openLibsqlStore } from '../runtime/store/libsql.ts';
+
+let store: Store;
+let clock: number;
+const now = () => new Date(clock);
+
+/** A stand-in target: records what it receives, answers from a script. */
+function target(answers: Array<SendOutcome | Error> = [], extra: Partial<Adapter> = {}) {
+  const received: Array<{ key: string; at: number }> = [];
+  const adapter: Adapter = {
+    async send(delivery: Delivery) {
+      received.push({ key: delivery.idempotencyKey, at: Date.now() });
+      const answer = answers.shift() ?? { outcome: 'delivered' };
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+    ...extra,
+  };
+  return { adapter, received };
+}
+
+async function queue(rows: Array<{ key: string; target?: string; after?: string; kind?: string }>): Promise<void> {
+  const at = new Date(clock).toISOString();
+  await store.batch(
+    insertRows(
+      'outbox',
+      ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
+      rows.map((r, i) => ['t1', `dlv_${String(i).padStart(4, '0')}_${r.key}`, r.target ?? 'erp', r.kind ?? 'erp.sale_order', r.key, null, r.after ?? null, '{"phone":"13812345678"}', 'pending', 0, at, at, at]),
+    ),
+  );
+}
+
+const statusOf = async (key: string) => (await store.query('SELECT status, attempts, last_error, next_attempt_at FROM outbox WHERE tenant = ? AND idempotency_key = ?', ['t1', key]))[0];
+
+beforeEach(async () => {
+  store = await openLibsqlStore({ url: ':memory:' });
+  clock = Date.parse('2024-05-01T10:00:00Z');
+});
+afterEach(async () => store.close());
+
+describe('the dispatcher', () => {
+  it('delivers due rows and keeps every attempt, with personal data masked', async () => {
+    const erp = target([{ outcome: 'delivered', request: { mobile: '13812345678', name: '张三' }, response: { ok: true } }]);
+    await queue([{ key: 'A' }]);
+    const report = await new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now }).runOnce();
+    expect(report).toEqual({ claimed: 1, delivered: 1, retried: 0, dead: 0, unknown: 0 });
+    expect(await statusOf('A')).toMatchObject({ status: 'delivered', attempts: 1, last_error: null });
+    expect(await store.query('SELECT outcome, request, response FROM delivery_attempts WHERE tenant = ?', ['t1'])).toEqual([
+      { outcome: 'delivered', request: '{"mobile":"138****5678","name":"张***"}', response: '{"ok":true}' },
+    ]);
+  });
+
+  it('keeps the order of effects: a receivable waits for its sale order', async () => {
+    const erp = target();
+    await queue([{ key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);
+    const dispatcher = new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now });
+    await dispatcher.runOnce();
+    expect(erp.received.map((r) => r.key)).toEqual(['sale/1']);
+    await dispatcher.runOnce();
+    expect(erp.received.map((r) => r.key)).toEqual(['sale/1', 'receivable/1']);
+  });
+
+  it('retries with backoff, honouring the target\'s hint, then gives up into the dead letters, and replays', async () => {
+    const erp = target([{ outcome: 'retry', reason: '503', afterMs: 30_000 }, { outcome: 'retry', reason: '503' }, { outcome: 'retry', reason: 'system busy' }]);
+    await queue([{ key: 'A' }]);
+    const dispatcher = new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now, random: () => 0.5, maxAttempts: 3, backoff: { baseMs: 1000, capMs: 60_000 } });
+    await dispatcher.runOnce();
+    // The hint (30 s) beats the jittered backoff (0.5 × 2 s).
+    expect(await statusOf('A')).toMatchObject({ status: 'pending', attempts: 1, last_error: '503', next_attempt_at: '2024-05-01T10:00:30.000Z' });
+    expect((await dispatcher.runOnce()).claimed).toBe(0);
+    clock += 30_000;
+    await dispatcher.runOnce();
+    expect(await statusOf('A')).toMatchObject({ status: 'pending', attempts: 2, next_attempt_at: '2024-05-01T10:00:32.000Z' });
+    clock += 2_000;
+    await dispatcher.runOnce();
+    expect(await statusOf('A')).toMatchObject({ status: 'dead', attempts: 3, last_error: 'gave up after 3 attempts: system busy' });
+    expect((await listDeadLetters(store, 't1', { target: 'erp' })).map((r) => r.idempotency_key)).toEqual(['A']);
+    expect(await replayDeadLetters(store, 't1', { target: 'erp' }, now())).toBe(1);
+    await dispatcher.runOnce();
+    expect(await statusOf('A')).toMatchObject({ status: 'delivered' });
+  });
+
+  it('sends a permanent failure to the dead letters at once, with the target\'s message', async () => {
+    const erp = target([{ outcome: 'failed', code: '500002', reason: '物料编码不存在' }]);
+    await queue([{ key: 'A' }]);
+    await new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now }).runOnce();
+    expect(await statusOf('A')).toMatchObject({ status: 'dead', attempts: 1, last_error: '500002: 物料编码不存在' });
+  });
+
+  it('asks the target before sending again after an ambiguous call', async () => {
+    const lookups: string[] = [];
+    const answers: Array<'exists' | 'absent'> = ['exists', 'absent'];
+    const erp = target([{ outcome: 'unknown', reason: 'timeout after sending' }, { outcome: 'unknown', reason: 'timeout after sending' }], {
+      lookup: async (d) => (lookups.push(d.idempotencyKey), answers.shift()!),
+    });
+    await queue([{ key: 'A' }, { key: 'B' }]);
+    const dispatcher = new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now, random: () => 0 });
+    await dispatcher.runOnce();
+    expect(await statusOf('A')).toMatchObject({ status: 'unknown', last_error: 'timeout after sending' });
+    await dispatcher.runOnce();
+    // A was there already: delivered without a second send; B was not: sent once more.
+    expect(lookups).toEqual(['A', 'B']);
+    expect(erp.received.map((r) => r.key)).toEqual(['A', 'B', 'B']);
+    expect(await statusOf('A')).toMatchObject({ status: 'delivered' });
+    expect(await statusOf('B')).toMatchObject({ status: 'delivered' });
+  });
+
+  it('leaves an unknown delivery to a person when the target cannot be asked, and a thrown error counts as unknown', async () => {
+    const bot = target([new Error('socket hang up')]);
+    await queue([{ key: 'A', target: 'bot' }]);
+    const dispatcher = new Dispatcher(store, { bot: bot.adapter }, { tenants: ['t1'], now, random: () => 0 });
+    await dispatcher.runOnce();
+    expect(await statusOf('A')).toMatchObject({ status: 'unknown', last_error: 'the adapter failed: socket hang up' });
+    await dispatcher.runOnce();
+    expect(bot.received).toHaveLength(1);
+    expect(await statusOf('A')).toMatchObject({ status: 'unknown', last_error: 'outcome unknown and the target cannot be asked: check it and replay or mark it delivered' });
+    const [row] = await store.query('SELECT id FROM outbox WHERE tenant = ?', ['t1']);
+    expect(await markDelivered(store, 't1', String(row!.id), now())).toBe(true);
+    expect(await statusOf('A')).toMatchObject({ status: 'delivered' });
+  });
+
+  it('treats a lease that ran out as an unknown outcome, never a blind resend', async () => {
+    await queue([{ key: 'A' }]);
+    await store.batch([{ sql: "UPDATE outbox SET status = 'sending', lease_owner = 'dead-dispatcher', lease_until = '2024-05-01T09:59:00Z' WHERE tenant = 't1'" }]);
+    const erp = target([], { lookup: async () => 'exists' });
+    await new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now }).runOnce();
+    expect(erp.received).toEqual([]);
+    expect(await statusOf('A')).toMatchObject({ status: 'delivered' });
+  });
+
+  it('never exceeds a target\'s limit, also across a restart', async () => {
+    const bot = target();
+    bot.adapter.limits = { calls: 5, perMs: 250 };
+    await queue(Array.from({ length: 12 }, (_, i) => ({ key: `m${i}`, target: 'bot' })));
+    await new Dispatcher(store, { bot: bot.adapter }, { tenants: ['t1'], batchSize: 8 }).runOnce();
+    // A new dispatcher (a restart) picks up the rest and keeps the spacing from the last call.
+    await new Dispatcher(store, { bot: bot.adapter }, { tenants: ['t1'] }).runOnce();
+    const times = bot.received.map((r) => r.at);
+    expect(times).toHaveLength(12);
+    // No 250 ms window holds more than 5 calls.
+    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!, `calls ${i}..${i + 5}`).toBeGreaterThanOrEqual(250);
+  });
+});
