@@ -1,0 +1,229 @@
+/**
+ * The robot's messages: Chinese markdown, one template per delivery kind, in Handlebars syntax
+ * compiled to closures (core/mapping/template.ts). A template sees a message view built from
+ * `delivery.payload` and `delivery.order`, never the raw order: the receiver comes as a masked
+ * name and phone (first 3 and last 4 digits) and no address at all, so no template, built-in
+ * or configured, can put one in a group chat.
+ *
+ * The view:
+ *
+ * | field | what |
+ * |---|---|
+ * | `kind`, `time` | the delivery kind; now, Beijing time |
+ * | `orderId`, `channel`, `externalId`, `status` | the order |
+ * | `holds[]` | `{ rule, reason }`, from `payload.holds` (or `payload.reasons`) |
+ * | `shortLines[]` | `{ sku, title, quantity }`, from `payload.lines` / `payload.shortfall` |
+ * | `amount`, `threshold` | paid amount and `payload.threshold` (or the configured minimum), in yuan |
+ * | `lines[]`, `itemCount` | `{ sku, title, quantity }` of the order |
+ * | `receiver` | `{ name: '张*', phone: '138****5678' }` |
+ * | `target`, `deliveryKind`, `attempts`, `error` | a dead letter's payload |
+ * | `payload` | the payload, phones masked, address-like fields dropped |
+ *
+ * @example
+ * const render = compileMessages({ 'notify.held': '### 待审核 {{externalId}}' });
+ * render(delivery, Date.now()); // { title: '待审核 T1001', text: '### 待审核 T1001' }
+ */
+import { compileTemplate } from '../../core/mapping/template.ts';
+import { rootScope } from '../../core/mapping/scope.ts';
+import { maskText } from '../../core/mapping/text.ts';
+import { fenToYuan } from '../../core/order/money.ts';
+import { isoToBeijing } from '../../core/order/time.ts';
+import { maskPersonalData } from '../../core/outbox/mask.ts';
+import type { Delivery } from '../../core/outbox/types.ts';
+
+/** The template used for a kind that has none of its own. */
+export const FALLBACK = 'default';
+
+export const DEFAULT_TEMPLATES: Record<string, string> = {
+  'notify.held': `### 订单待审核
+- 渠道：{{channel}}
+- 订单号：{{externalId}}
+{{#if amount}}
+- 实付：¥{{amount}}
+{{/if}}
+{{#if receiver}}
+- 收货人：{{receiver.name}} {{receiver.phone}}
+{{/if}}
+
+**审核原因**
+{{#each holds}}
+- {{reason}}
+{{else}}
+- 未注明
+{{/each}}
+
+> {{time}}
+`,
+  'notify.shortfall': `### 库存不足
+- 渠道：{{channel}}
+- 订单号：{{externalId}}
+
+**缺货明细**
+{{#each shortLines}}
+- {{sku}}{{#if title}} {{title}}{{/if}}：缺 {{quantity}} 件
+{{else}}
+- 见订单分配记录
+{{/each}}
+
+> {{time}}
+`,
+  'notify.order': `### 新订单
+- 渠道：{{channel}}
+- 订单号：{{externalId}}
+- 实付：¥{{amount}}{{#if threshold}}（≥ ¥{{threshold}}）{{/if}}
+- 商品：{{itemCount}} 件
+{{#each lines}}
+  - {{sku}} {{title}} × {{quantity}}
+{{/each}}
+{{#if receiver}}
+- 收货人：{{receiver.name}} {{receiver.phone}}
+{{/if}}
+
+> {{time}}
+`,
+  'notify.dead_letter': `### 投递失败
+- 目标：{{default target "-"}}
+- 类型：{{default deliveryKind "-"}}
+{{#if externalId}}
+- 订单号：{{externalId}}{{#if channel}}（{{channel}}）{{/if}}
+{{/if}}
+- 尝试次数：{{default attempts "-"}}
+- 错误：{{default error "-"}}
+
+请检查后重放或标记为已投递。
+
+> {{time}}
+`,
+  [FALLBACK]: `### 订单通知
+- 类型：{{kind}}
+{{#if externalId}}
+- 订单号：{{externalId}}{{#if channel}}（{{channel}}）{{/if}}
+{{/if}}
+{{#if status}}
+- 状态：{{status}}
+{{/if}}
+
+> {{time}}
+`,
+};
+
+export class TemplateConfigError extends Error {
+  override name = 'TemplateConfigError';
+}
+
+export interface MessageView {
+  kind: string;
+  time: string;
+  orderId?: string;
+  channel?: string;
+  externalId?: string;
+  status?: string;
+  holds: Array<{ rule?: string; reason: string }>;
+  shortLines: Array<{ sku: string; title?: string; quantity: number }>;
+  amount?: string;
+  threshold?: string;
+  lines: Array<{ sku: string; title: string; quantity: number }>;
+  itemCount: number;
+  receiver?: { name: string; phone: string };
+  target?: string;
+  deliveryKind?: string;
+  attempts?: number;
+  error?: string;
+  payload: unknown;
+}
+
+export interface RenderedMessage {
+  /** What the chat list shows: the first line of the text, without markdown marks. */
+  title: string;
+  text: string;
+}
+
+/** Compiles the built-in templates with the configured ones over them; a bad template throws here, at start-up. */
+export function compileMessages(overrides: Record<string, string> = {}, options: { minOrderAmount?: number } = {}): (delivery: Delivery, now: number) => RenderedMessage {
+  const compiled = new Map<string, (view: MessageView) => string>();
+  for (const [kind, source] of Object.entries({ ...DEFAULT_TEMPLATES, ...overrides })) {
+    const result = compileTemplate(source);
+    if ('error' in result) throw new TemplateConfigError(`template ${kind}:${result.line}:${result.column}: ${result.error}`);
+    compiled.set(kind, (view) => result.render(rootScope(view)));
+  }
+  return (delivery, now) => {
+    const render = compiled.get(delivery.kind) ?? compiled.get(FALLBACK)!;
+    const text = render(messageView(delivery, now, options.minOrderAmount)).replace(/\n{3,}/g, '\n\n').trim();
+    return { title: titleOf(text, delivery.kind), text };
+  };
+}
+
+/** The data a template sees (see the table above). */
+export function messageView(delivery: Delivery, now: number, minOrderAmount?: number): MessageView {
+  const payload = delivery.payload ?? {};
+  const order = delivery.order;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+  const lines = [...(order?.lines ?? []), ...(order?.extraLines ?? [])].map((l) => ({ sku: l.sku, title: l.title, quantity: l.quantity, lineId: l.lineId }));
+  const threshold = typeof payload.threshold === 'number' ? payload.threshold : minOrderAmount;
+  const view: MessageView = {
+    kind: delivery.kind,
+    time: isoToBeijing(new Date(now).toISOString()),
+    holds: holdsOf(payload),
+    shortLines: shortLinesOf(payload, lines),
+    lines: lines.map(({ sku, title, quantity }) => ({ sku, title, quantity })),
+    itemCount: lines.reduce((n, l) => n + l.quantity, 0),
+    payload: sanitize(payload),
+  };
+  const set = <K extends keyof MessageView>(key: K, value: MessageView[K] | undefined) => {
+    if (value !== undefined) view[key] = value;
+  };
+  set('orderId', text(payload.orderId) ?? delivery.orderId ?? undefined);
+  set('channel', text(payload.channel) ?? order?.channel);
+  set('externalId', text(payload.externalId) ?? order?.externalId);
+  set('status', order?.status);
+  set('amount', order && Number.isSafeInteger(order.amounts.paid) ? fenToYuan(order.amounts.paid) : undefined);
+  set('threshold', threshold !== undefined && Number.isSafeInteger(threshold) ? fenToYuan(threshold) : undefined);
+  set('receiver', order?.receiver ? { name: maskText(order.receiver.name, 1, 0), phone: maskText(order.receiver.phone, 3, 4) } : undefined);
+  set('target', text(payload.target));
+  set('deliveryKind', text(payload.kind));
+  set('attempts', typeof payload.attempts === 'number' ? payload.attempts : undefined);
+  set('error', text(payload.error) ?? text(payload.lastError) ?? text(payload.last_error));
+  return view;
+}
+
+function holdsOf(payload: Record<string, unknown>): MessageView['holds'] {
+  const list = Array.isArray(payload.holds) ? payload.holds : Array.isArray(payload.reasons) ? payload.reasons : [];
+  return list.flatMap((h): MessageView['holds'] => {
+    if (typeof h === 'string') return [{ reason: h }];
+    if (h && typeof h === 'object' && typeof (h as { reason?: unknown }).reason === 'string') {
+      const { rule, reason } = h as { rule?: unknown; reason: string };
+      return [typeof rule === 'string' ? { rule, reason } : { reason }];
+    }
+    return [];
+  });
+}
+
+function shortLinesOf(payload: Record<string, unknown>, lines: Array<{ sku: string; title: string; lineId: string }>): MessageView['shortLines'] {
+  const list = Array.isArray(payload.shortfall) ? payload.shortfall : Array.isArray(payload.lines) ? payload.lines : [];
+  return list.flatMap((l): MessageView['shortLines'] => {
+    if (!l || typeof l !== 'object') return [];
+    const { sku, lineId, quantity } = l as { sku?: unknown; lineId?: unknown; quantity?: unknown };
+    const line = lines.find((o) => (typeof lineId === 'string' && o.lineId === lineId) || o.sku === sku);
+    const code = typeof sku === 'string' ? sku : line?.sku;
+    if (!code || typeof quantity !== 'number') return [];
+    return [line?.title ? { sku: code, title: line.title, quantity } : { sku: code, quantity }];
+  });
+}
+
+const ADDRESS_KEYS = /^(receiver|address|receiver_?address|detail|street|town|district|postal_?code|zip)$/i;
+
+/** The payload as templates may see it: no address-like fields, phones and names masked. */
+function sanitize(value: unknown): unknown {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => !ADDRESS_KEYS.test(k)).map(([k, x]) => [k, strip(x)]));
+    return v;
+  };
+  return maskPersonalData(strip(value));
+}
+
+function titleOf(text: string, kind: string): string {
+  const first = text.split('\n').find((l) => l.trim() !== '') ?? kind;
+  const plain = first.replace(/^\s*(#{1,6}\s*|>\s*|[-*]\s+)/, '').replace(/\*\*|__|`/g, '').trim();
+  return [...(plain || kind)].slice(0, 64).join('');
+}

@@ -1,0 +1,52 @@
+/**
+ * An exact sliding-window limit: at most `calls` passes in any `perMs` window, spaced evenly
+ * (`perMs / calls` apart) so the target never sees a burst. It keeps the times of the last
+ * `calls` passes and checks the clock again after every wait (timers may fire early), so no
+ * window ever holds more.
+ *
+ * @example
+ * const gate = new WindowGate(20, 60_000); // a DingTalk robot: 20 messages a minute
+ * const at = await gate.pass(); // resolves, with the time of the pass, when a message may go
+ */
+export class WindowGate {
+  private readonly times: number[];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly gap: number;
+  private nextSlot = 0;
+
+  constructor(
+    private readonly calls: number,
+    private readonly perMs: number,
+    /** Passes made before (from the attempts table, after a restart). */
+    earlier: number[] = [],
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.times = [...earlier].sort((a, b) => a - b).slice(-calls);
+    this.gap = perMs / calls;
+    const last = this.times[this.times.length - 1];
+    if (last !== undefined) this.nextSlot = last + this.gap;
+  }
+
+  pass(): Promise<number> {
+    const turn = this.chain.then(async (): Promise<number> => {
+      for (;;) {
+        const now = this.clock();
+        const oldest = this.times[0];
+        const windowOpen = this.times.length < this.calls || oldest === undefined || now - oldest >= this.perMs;
+        // Pacing keeps a schedule (one slot every perMs / calls), not the time of the last pass:
+        // a timer that wakes late does not push every later call back.
+        const due = now >= this.nextSlot;
+        if (windowOpen && due) {
+          this.nextSlot = Math.max(this.nextSlot, now - this.gap) + this.gap;
+          this.times.push(now);
+          if (this.times.length > this.calls) this.times.shift();
+          return now;
+        }
+        const until = Math.max(windowOpen ? 0 : oldest! + this.perMs - now, due ? 0 : this.nextSlot - now);
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, Math.ceil(until))));
+      }
+    });
+    this.chain = turn.then(() => undefined);
+    return turn;
+  }
+}
