@@ -144,3 +144,22 @@ describe('the dispatcher', () => {
     for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!, `calls ${i}..${i + 5}`).toBeGreaterThanOrEqual(250);
   });
 });
+
+describe('a target that asks to be left alone', () => {
+  beforeEach(async () => {
+    store = await openLibsqlStore({ url: ':memory:' });
+    clock = Date.parse('2024-05-01T10:00:00Z');
+  });
+
+  it('gets nothing more until its ban window ends', async () => {
+    const bot = target([{ outcome: 'retry', reason: '130101 send too fast', afterMs: 600_000, pauseTarget: true }]);
+    await queue([{ key: 'm1', target: 'bot' }]);
+    const dispatcher = new Dispatcher(store, { bot: bot.adapter }, { tenants: ['t1'], now, random: () => 0 });
+    await dispatcher.runOnce();
+    await queue([{ key: 'm2', target: 'bot' }, { key: 'm3', target: 'bot' }].map((r) => ({ ...r, key: r.key })));
+    expect((await dispatcher.runOnce()).claimed).toBe(0);
+    clock += 600_000;
+    await dispatcher.runOnce();
+    expect(bot.received.map((r) => r.key)).toEqual(['m1', 'm1', 'm2', 'm3']);
+  });
+});

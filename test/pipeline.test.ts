@@ -200,7 +200,10 @@ describe('stock', () => {
     const [row] = await store.query('SELECT stage, holds FROM orders WHERE tenant = ? AND id = ?', ['t1', result.orders[0]!.orderId]);
     expect(row!.stage).toBe('allocated');
     expect(JSON.parse(String(row!.holds))).toEqual([{ rule: 'stock', reason: 'not enough stock for 3 × SKU-B' }]);
-    expect((await store.query("SELECT kind FROM outbox WHERE tenant = ? AND coalesce_key IS NULL", ['t1'])).map((r) => r.kind)).toEqual(['notify.held']);
+    const notices = await store.query("SELECT kind, payload FROM outbox WHERE tenant = ? AND coalesce_key IS NULL", ['t1']);
+    expect(notices.map((r) => r.kind)).toEqual(['notify.held']);
+    // The notice carries why, so a bot can say it without reading the order again.
+    expect(JSON.parse(String(notices[0]!.payload))).toMatchObject({ event: 'held', holds: [{ rule: 'stock', reason: 'not enough stock for 3 × SKU-B' }], holdUntil: null });
   });
 });
 

@@ -71,14 +71,15 @@ export function classifyDingTalk(reply: RobotReply, now: number): SendOutcome {
   const parsed = parseReply(reply.body);
   const response = parsed ?? { status: reply.status, body: reply.body.slice(0, 500) };
   if (reply.type === 'opaqueredirect' || (reply.status >= 300 && reply.status < 400)) {
-    return { outcome: 'retry', reason: `HTTP ${reply.status || 302}: the robot is blocked for sending too fast`, afterMs: BAN_MS, response };
+    return { outcome: 'retry', reason: `HTTP ${reply.status || 302}: the robot is blocked for sending too fast`, afterMs: BAN_MS, pauseTarget: true, response };
   }
   if (parsed) {
     if (parsed.errcode === 0 && reply.status >= 200 && reply.status < 300) return { outcome: 'delivered', response };
     if (parsed.errcode !== 0) {
       const reason = `${parsed.errcode} ${parsed.errmsg || DINGTALK_ERRCODES[parsed.errcode]?.meaning || ''}`.trim();
       const rule = DINGTALK_ERRCODES[parsed.errcode];
-      if (rule?.outcome === 'retry') return { outcome: 'retry', reason, ...(rule.afterMs ? { afterMs: rule.afterMs } : {}), response };
+      // A ban or a quota is the robot's, not the message's: the whole robot waits it out.
+      if (rule?.outcome === 'retry') return { outcome: 'retry', reason, ...(rule.afterMs ? { afterMs: rule.afterMs, pauseTarget: true } : {}), response };
       if (rule || reply.status < 500) return { outcome: 'failed', code: String(parsed.errcode), reason: parsed.errmsg || rule?.meaning || 'rejected', response };
     }
   }

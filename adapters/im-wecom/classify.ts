@@ -59,7 +59,8 @@ export function classifyWeCom(reply: RobotReply, now: number): SendOutcome {
     if (parsed.errcode !== 0) {
       const message = parsed.errmsg || WECOM_ERRCODES[parsed.errcode]?.meaning || '';
       const rule = WECOM_ERRCODES[parsed.errcode];
-      if (rule?.outcome === 'retry') return { outcome: 'retry', reason: `${parsed.errcode} ${message}`.trim(), ...(rule.afterMs ? { afterMs: rule.afterMs } : {}), response };
+      // A frequency limit is the robot's, not the message's: the whole robot waits it out.
+      if (rule?.outcome === 'retry') return { outcome: 'retry', reason: `${parsed.errcode} ${message}`.trim(), ...(rule.afterMs ? { afterMs: rule.afterMs, pauseTarget: true } : {}), response };
       if (rule || reply.status < 500) return { outcome: 'failed', code: String(parsed.errcode), reason: message || 'rejected', response };
     }
   }

@@ -474,13 +474,13 @@ class GroupWork {
         this.shortfallRows.push([order.tenant, newId('sht', this.now.getTime()), order.id, line.lineId, line.sku, line.quantity, policyName, this.nowIso]);
       }
       if (policyName === 'hold') holds.push({ rule: 'stock', reason: `not enough stock for ${decision.unrouted.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}` });
-      this.queueDeliveries(order, 'shortfall');
+      this.queueDeliveries(order, 'shortfall', { shortfall: decision.unrouted.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })) });
     }
     order.stage = 'allocated';
     order.holds = holds.length ? holds : null;
     order.shipments = decision.shipments;
     const held = holds.length > 0 || order.holdUntil !== null;
-    if (held) this.queueDeliveries(order, 'held');
+    if (held) this.queueDeliveries(order, 'held', { holds, holdUntil: order.holdUntil });
     else {
       this.queueDeliveries(order, 'released');
       order.stage = 'released';
@@ -498,7 +498,7 @@ class GroupWork {
     this.created = null;
   }
 
-  private queueDeliveries(order: OrderRecord, on: NonNullable<DeliveryPlan['on']>): void {
+  private queueDeliveries(order: OrderRecord, on: NonNullable<DeliveryPlan['on']>, detail: Record<string, unknown> = {}): void {
     const shipments = order.shipments;
     for (const plan of this.config.deliveries) {
       if ((plan.on ?? 'released') !== on) continue;
@@ -506,7 +506,7 @@ class GroupWork {
       for (const { index, shipment } of parcels) {
         const key = deliveryKey(plan.kind, order, index);
         const after = plan.after ? deliveryKey(plan.after, order, plan.per === 'shipment' ? index : 0) : null;
-        const payload = { orderId: order.id, channel: order.channel, externalId: order.externalId, event: on, ...(shipment ? { shipment: index, location: shipment.location, carrier: shipment.carrier, lines: shipment.lines } : {}) };
+        const payload = { orderId: order.id, channel: order.channel, externalId: order.externalId, event: on, ...detail, ...(shipment ? { shipment: index, location: shipment.location, carrier: shipment.carrier, lines: shipment.lines } : {}) };
         this.outboxRows.push([order.tenant, newId('dlv', this.now.getTime()), plan.target, plan.kind, key, order.id, after, JSON.stringify(payload), 'pending', order.priority, this.nowIso, null, this.nowIso, this.nowIso]);
       }
     }

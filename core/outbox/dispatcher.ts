@@ -75,6 +75,7 @@ export class Dispatcher {
   private readonly queue: PQueue;
   private readonly limiters = new Map<string, { queue: PQueue; gate: Promise<WindowGate | null> }>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly pausedUntil = new Map<string, number>();
   private running = false;
 
   constructor(
@@ -150,7 +151,8 @@ export class Dispatcher {
   private async claim(tenant: string): Promise<Claimed[]> {
     const now = this.now();
     const nowIso = now.toISOString();
-    const targets = Object.keys(this.adapters);
+    // A target that asked to be left alone (a ban window) is not claimed for until it ends.
+    const targets = Object.keys(this.adapters).filter((t) => (this.pausedUntil.get(`${tenant}\u0000${t}`) ?? 0) <= now.getTime());
     if (targets.length === 0) return [];
     const rows = await this.store.writeTransaction(async (tx) => {
       // A lease that ran out belongs to a dispatcher that died mid-call: its outcome is unknown.
@@ -252,6 +254,10 @@ export class Dispatcher {
         const age = this.now().getTime() - Date.parse(delivery.createdAt);
         if (attempts >= (this.options.maxAttempts ?? DEFAULTS.maxAttempts) || age >= (this.options.maxAgeMs ?? DEFAULTS.maxAgeMs)) {
           return { ...base, status: 'dead', nextAttemptAt: this.now().toISOString(), error: `gave up after ${attempts} attempts: ${outcome.reason}` };
+        }
+        if (outcome.pauseTarget && outcome.afterMs) {
+          const key = `${delivery.tenant}\u0000${delivery.target}`;
+          this.pausedUntil.set(key, Math.max(this.pausedUntil.get(key) ?? 0, this.now().getTime() + outcome.afterMs));
         }
         return { ...base, status: 'pending', nextAttemptAt: this.later(retryDelay(attempts, this.backoff(), () => this.random(), outcome.afterMs)), error: outcome.reason };
       }

@@ -23,8 +23,12 @@ export interface Delivery {
 /** What happened to one call; request and response come back with personal data masked. */
 export type SendOutcome =
   | { outcome: 'delivered'; request?: unknown; response?: unknown }
-  /** Worth trying again later: network, timeout before sending, 5xx, 429, "system busy". */
-  | { outcome: 'retry'; reason: string; afterMs?: number; request?: unknown; response?: unknown }
+  /**
+   * Worth trying again later: network, timeout before sending, 5xx, 429, "system busy".
+   * `pauseTarget` says the whole target is blocked (a ban window): nothing more goes to it
+   * until `afterMs` has passed.
+   */
+  | { outcome: 'retry'; reason: string; afterMs?: number; pauseTarget?: boolean; request?: unknown; response?: unknown }
   /** The target said no for good (validation, business rule): straight to the dead letters. */
   | { outcome: 'failed'; reason: string; code?: string; request?: unknown; response?: unknown }
   /** The call may or may not have taken effect (a timeout after sending). */
