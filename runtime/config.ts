@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { AttributeDeclarations } from '../core/order/index.ts';
 import type { DeliveryPlan, StockConfig } from '../core/ingest/types.ts';
 import { routingConfigSchema, type RoutingConfig } from '../core/routing/index.ts';
@@ -21,6 +21,17 @@ export interface HubConfig {
   routing?: RoutingConfig;
   rules: OrderRule[];
   priority?: PriorityConfig;
+  /** Outbound targets by name: `adapter` names the folder under adapters/, the rest is its config. */
+  targets: Record<string, TargetConfig>;
+  /** Dispatcher tuning. */
+  delivery?: { maxAttempts?: number; maxAgeHours?: number; concurrency?: number };
+}
+
+export interface TargetConfig {
+  adapter: string;
+  /** Over the adapter's documented limits. */
+  limits?: { calls?: number; perMs?: number; concurrency?: number };
+  [key: string]: unknown;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +110,27 @@ export const hubConfigSchema = {
       },
     },
     routing: { $ref: routingSchema.$id },
+    targets: {
+      type: 'object',
+      description: 'Outbound targets by name; secrets as ${env:NAME}.',
+      additionalProperties: {
+        type: 'object',
+        required: ['adapter'],
+        properties: {
+          adapter: { type: 'string', minLength: 1 },
+          limits: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { calls: { type: 'integer', minimum: 1 }, perMs: { type: 'integer', minimum: 1 }, concurrency: { type: 'integer', minimum: 1 } },
+          },
+        },
+      },
+    },
+    delivery: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { maxAttempts: { type: 'integer', minimum: 1 }, maxAgeHours: { type: 'number', exclusiveMinimum: 0 }, concurrency: { type: 'integer', minimum: 1 } },
+    },
     rules: rulesSchema.properties.rules,
     priority: rulesSchema.properties.priority,
   },
@@ -115,7 +147,26 @@ function validate(data: unknown): ErrorObject[] {
   return validator(data) ? [] : (validator.errors ?? []);
 }
 
-export function parseConfig(text: string, file: string): HubConfig {
+/**
+ * Secrets never sit in hub.yaml: a value `${env:NAME}` (alone or inside a string) is read from
+ * the environment. A missing variable is a problem at its line; its value is never printed.
+ */
+function resolveEnv(doc: Document, env: Record<string, string | undefined>, at: (offset: number) => string): string[] {
+  const problems: string[] = [];
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('${env:')) return;
+      node.value = node.value.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+        const value = env[name];
+        if (value === undefined) problems.push(`${at(node.range?.[0] ?? 0)}: environment variable ${name} is not set`);
+        return value ?? '';
+      });
+    },
+  });
+  return problems;
+}
+
+export function parseConfig(text: string, file: string, env: Record<string, string | undefined> = process.env): HubConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const at = (offset: number) => {
@@ -124,6 +175,8 @@ export function parseConfig(text: string, file: string): HubConfig {
   };
   const yamlErrors = doc.errors.map((e) => `${at(e.pos[0])}: YAML: ${e.message.split('\n')[0]}`);
   if (yamlErrors.length) throw new ConfigError(yamlErrors.slice(0, 1));
+  const envProblems = resolveEnv(doc, env, at);
+  if (envProblems.length) throw new ConfigError(envProblems);
   const data = (doc.toJS() ?? {}) as Record<string, unknown>;
   if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError([`${file}:1:1: hub.yaml must be a map of sections`]);
   const problems = dedupe(validate(data)).map((e) => `${positionOf(doc, e, at)}: ${describe(e)}`);
@@ -137,6 +190,8 @@ export function parseConfig(text: string, file: string): HubConfig {
     ...(data.routing ? { routing: data.routing as RoutingConfig } : {}),
     rules: (data.rules as OrderRule[]) ?? [],
     ...(data.priority ? { priority: data.priority as PriorityConfig } : {}),
+    targets: (data.targets as Record<string, TargetConfig>) ?? {},
+    ...(data.delivery ? { delivery: data.delivery as NonNullable<HubConfig['delivery']> } : {}),
   };
 }
 

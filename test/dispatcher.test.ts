@@ -83,6 +83,19 @@ describe('the dispatcher', () => {
     expect(await statusOf('A')).toMatchObject({ status: 'delivered' });
   });
 
+  it('holds back what waits for a dead letter, and replays both together', async () => {
+    const erp = target([{ outcome: 'failed', code: '11', reason: 'credit limit' }]);
+    await queue([{ key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);
+    const dispatcher = new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now });
+    await dispatcher.runOnce();
+    await dispatcher.runOnce();
+    expect(await statusOf('receivable/1')).toMatchObject({ status: 'dead', last_error: 'blocked: sale/1 is a dead letter' });
+    expect(await replayDeadLetters(store, 't1', { target: 'erp', kind: 'erp.sale_order' }, now())).toBe(2);
+    await dispatcher.runOnce();
+    await dispatcher.runOnce();
+    expect(erp.received.map((r) => r.key)).toEqual(['sale/1', 'sale/1', 'receivable/1']);
+  });
+
   it('sends a permanent failure to the dead letters at once, with the target\'s message', async () => {
     const erp = target([{ outcome: 'failed', code: '500002', reason: '物料编码不存在' }]);
     await queue([{ key: 'A' }]);
@@ -108,7 +121,7 @@ describe('the dispatcher', () => {
     expect(await statusOf('B')).toMatchObject({ status: 'delivered' });
   });
 
-  it('leaves an unknown delivery to a person when the target cannot be asked, and a thrown error counts as unknown', async () => {
+  it('hands an unknown delivery to a person (the dead letters) when the target cannot be asked; a thrown error counts as unknown', async () => {
     const bot = target([new Error('socket hang up')]);
     await queue([{ key: 'A', target: 'bot' }]);
     const dispatcher = new Dispatcher(store, { bot: bot.adapter }, { tenants: ['t1'], now, random: () => 0 });
@@ -116,7 +129,7 @@ describe('the dispatcher', () => {
     expect(await statusOf('A')).toMatchObject({ status: 'unknown', last_error: 'the adapter failed: socket hang up' });
     await dispatcher.runOnce();
     expect(bot.received).toHaveLength(1);
-    expect(await statusOf('A')).toMatchObject({ status: 'unknown', last_error: 'outcome unknown and the target cannot be asked: check it and replay or mark it delivered' });
+    expect(await statusOf('A')).toMatchObject({ status: 'dead', last_error: 'outcome unknown and the target cannot be asked: check it, then replay it or mark it delivered' });
     const [row] = await store.query('SELECT id FROM outbox WHERE tenant = ?', ['t1']);
     expect(await markDelivered(store, 't1', String(row!.id), now())).toBe(true);
     expect(await statusOf('A')).toMatchObject({ status: 'delivered' });

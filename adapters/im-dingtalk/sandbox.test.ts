@@ -139,7 +139,7 @@ describe('deliveries through the real dispatcher', () => {
     await dispatcher.runOnce();
     expect(robot.received).toHaveLength(4);
     expect(robot.calls).toBe(4);
-    const [unknown] = await store.query("SELECT kind, last_error FROM outbox WHERE tenant = 't1' AND status = 'unknown'");
-    expect(unknown).toEqual({ kind: 'notify.held', last_error: 'outcome unknown and the target cannot be asked: check it and replay or mark it delivered' });
+    const [unknown] = await store.query("SELECT kind, last_error FROM outbox WHERE tenant = 't1' AND status = 'dead'");
+    expect(unknown).toEqual({ kind: 'notify.held', last_error: 'outcome unknown and the target cannot be asked: check it, then replay it or mark it delivered' });
   });
 });

@@ -21,22 +21,29 @@ export async function listDeadLetters(store: Store, tenant: string, filter: Dead
   );
 }
 
-/** Puts dead letters back in the queue; returns how many. Their attempts so far are kept. */
+/** Puts dead letters back in the queue, with the deliveries they blocked; returns how many. */
 export async function replayDeadLetters(store: Store, tenant: string, filter: DeadLetterFilter, now = new Date()): Promise<number> {
   const w = where(filter);
-  const [changed] = await store.batch([
-    {
-      sql: `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND status = 'dead' AND ${w.sql}`,
-      args: [now.toISOString(), now.toISOString(), tenant, ...w.args],
-    },
-  ]);
-  return changed ?? 0;
+  const at = now.toISOString();
+  return store.writeTransaction(async (tx) => {
+    const keys = (await tx.query(`SELECT idempotency_key FROM outbox WHERE tenant = ? AND status = 'dead' AND ${w.sql}`, [tenant, ...w.args])).map((r) => String(r.idempotency_key));
+    if (keys.length === 0) return 0;
+    const marks = keys.map(() => '?').join(', ');
+    const [replayed, unblocked] = await tx.batch([
+      { sql: `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND status = 'dead' AND idempotency_key IN (${marks})`, args: [at, at, tenant, ...keys] },
+      {
+        sql: `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND status = 'dead' AND last_error LIKE 'blocked: %' AND after_key IN (${marks})`,
+        args: [at, at, tenant, ...keys],
+      },
+    ]);
+    return (replayed ?? 0) + (unblocked ?? 0);
+  });
 }
 
-/** Marks an unknown delivery as done after a person checked the target holds it. */
+/** Marks an unknown or dead delivery as done after a person checked the target holds it. */
 export async function markDelivered(store: Store, tenant: string, id: string, now = new Date()): Promise<boolean> {
   const [changed] = await store.batch([
-    { sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND id = ? AND status = 'unknown'", args: [now.toISOString(), now.toISOString(), tenant, id] },
+    { sql: "UPDATE outbox SET status = 'delivered', delivered_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND id = ? AND status IN ('unknown', 'dead')", args: [now.toISOString(), now.toISOString(), tenant, id] },
   ]);
   return changed === 1;
 }

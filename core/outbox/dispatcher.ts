@@ -161,6 +161,13 @@ export class Dispatcher {
           sql: "UPDATE outbox SET status = 'unknown', lease_owner = NULL, lease_until = NULL, last_error = 'the dispatcher stopped during the call', updated_at = ? WHERE tenant = ? AND status = 'sending' AND lease_until < ?",
           args: [nowIso, tenant, nowIso],
         },
+        {
+          // A delivery whose prerequisite gave up cannot go either: it joins it in the dead
+          // letters, and a replay of the prerequisite brings it back.
+          sql: `UPDATE outbox SET status = 'dead', last_error = 'blocked: ' || after_key || ' is a dead letter', updated_at = ?
+                WHERE tenant = ? AND status = 'pending' AND after_key IN (SELECT idempotency_key FROM outbox WHERE tenant = ? AND status = 'dead')`,
+          args: [nowIso, tenant, tenant],
+        },
       ]);
       return tx.query(
         `UPDATE outbox SET lease_owner = ?, lease_until = ?, updated_at = ?, status = CASE status WHEN 'unknown' THEN 'unknown' ELSE 'sending' END
@@ -216,7 +223,8 @@ export class Dispatcher {
           return this.decide(delivery, { outcome: 'unknown', reason: `could not ask the target: ${(e as Error).message}` });
         }
       } else if (!adapter.idempotent) {
-        return { delivery, status: 'unknown', attempts: delivery.attempts, nextAttemptAt: this.later(24 * 3600_000), error: 'outcome unknown and the target cannot be asked: check it and replay or mark it delivered' };
+        // Only a person can tell: it joins the dead letters, where people look.
+        return { delivery, status: 'dead', attempts: delivery.attempts, nextAttemptAt: this.now().toISOString(), error: 'outcome unknown and the target cannot be asked: check it, then replay it or mark it delivered' };
       }
     }
     let outcome: SendOutcome;

@@ -8,6 +8,8 @@ import { SalesCsvError } from '../../connectors/pos/csv.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { builtinMappingFile, BUILTIN_MAPPINGS, FileError, lintMappingFile, loadMappingFile, readPayloads, readText } from '../mappings.ts';
 import { openHub } from '../hub.ts';
+import { Dispatcher, listDeadLetters, replayDeadLetters } from '../../core/outbox/index.ts';
+import { loadTargets } from '../targets.ts';
 import { parseStockCount, StockFileError } from '../stock-file.ts';
 import type { HubConfig } from '../config.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
@@ -156,6 +158,71 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     });
 
   program
+    .command('deliver')
+    .description('send what the outbox holds through the targets in hub.yaml; --watch keeps going')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--watch', 'keep delivering until stopped')
+    .action(async (opts: { tenant: string; db?: string; watch?: boolean }) => {
+      const cfg = await config();
+      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      const dispatcher = new Dispatcher(hub.store, await loadTargets(cfg), { tenants: [opts.tenant], ...dispatcherOptions(cfg) });
+      try {
+        if (opts.watch) {
+          dispatcher.start();
+          await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+          await dispatcher.stop();
+        } else {
+          await dispatcher.drain();
+        }
+        const counts = await hub.store.query('SELECT target, status, count(*) AS n FROM outbox WHERE tenant = ? GROUP BY target, status ORDER BY target, status', [opts.tenant]);
+        io.out(counts.map((r) => `${r.target} ${r.status} ${r.n}`).join('\n') || 'the outbox is empty');
+      } finally {
+        await hub.close();
+      }
+    });
+
+  const dead = program.command('deadletters').description('inspect and replay deliveries that gave up');
+
+  dead
+    .command('list')
+    .description('list dead letters with their last error')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--target <name>', 'only this target')
+    .action(async (opts: { tenant: string; db?: string; target?: string }) => {
+      const cfg = await config();
+      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      try {
+        const rows = await listDeadLetters(hub.store, opts.tenant, opts.target ? { target: opts.target } : { all: true });
+        io.out(rows.map((r) => `${r.id}  ${r.target}  ${r.kind}  ${r.idempotency_key}  attempts ${r.attempts}  ${r.last_error}`).join('\n') || 'no dead letters');
+      } finally {
+        await hub.close();
+      }
+    });
+
+  dead
+    .command('replay')
+    .description('put dead letters back in the queue (after the config or mapping was fixed)')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--id <delivery>', 'one delivery')
+    .option('--target <name>', 'every dead letter of this target')
+    .option('--kind <kind>', 'with --target: only this kind')
+    .option('--all', 'every dead letter')
+    .action(async (opts: { tenant: string; db?: string; id?: string; target?: string; kind?: string; all?: boolean }) => {
+      const filter = opts.id ? { id: opts.id } : opts.target ? { target: opts.target, ...(opts.kind ? { kind: opts.kind } : {}) } : opts.all ? ({ all: true } as const) : null;
+      if (!filter) throw new CommanderError(2, 'hub.usage', 'say which: --id, --target (with --kind) or --all');
+      const cfg = await config();
+      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      try {
+        io.out(`${await replayDeadLetters(hub.store, opts.tenant, filter)} dead letter(s) back in the queue`);
+      } finally {
+        await hub.close();
+      }
+    });
+
+  program
     .command('demo')
     .description('map the sample orders of every built-in channel and show the canonical result')
     .action(async () => {
@@ -174,6 +241,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return 1;
   }
   return code;
+}
+
+function dispatcherOptions(cfg: HubConfig) {
+  const d = cfg.delivery ?? {};
+  return {
+    ...(d.maxAttempts ? { maxAttempts: d.maxAttempts } : {}),
+    ...(d.maxAgeHours ? { maxAgeMs: d.maxAgeHours * 3600_000 } : {}),
+    ...(d.concurrency ? { concurrency: d.concurrency } : {}),
+  };
 }
 
 /** What a user sees when a command fails: our errors already say what and where. */

@@ -1,0 +1,52 @@
+/**
+ * hub.yaml `targets:` → adapters. Each target names its adapter folder; the rest of its entry is
+ * that adapter's config (files it names, like outbound mappings, are read here, relative to
+ * hub.yaml). Adding a target kind is one folder and one line in ADAPTERS.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Adapter } from '../core/outbox/types.ts';
+import { createKingdeeAdapter, type KingdeeConfig } from '../adapters/erp-kingdee/index.ts';
+import { createDingTalkAdapter, type DingTalkConfig } from '../adapters/im-dingtalk/index.ts';
+import { createWeComAdapter, type WeComConfig } from '../adapters/im-wecom/index.ts';
+import { createHttpWebhookAdapter, type HttpWebhookConfig } from '../adapters/http-webhook/index.ts';
+import { ConfigError, type HubConfig, type TargetConfig } from './config.ts';
+
+type Factory = (config: TargetConfig, context: { baseDir: string; fetch: typeof fetch }) => Promise<Adapter>;
+
+const ADAPTERS: Record<string, Factory> = {
+  'erp-kingdee': async (config, { baseDir, fetch }) => {
+    const files = (config.mappings ?? {}) as Record<string, string>;
+    const mappings: KingdeeConfig['mappings'] = {};
+    for (const [name, file] of Object.entries(files)) {
+      const path = resolve(baseDir, file);
+      mappings[name as keyof KingdeeConfig['mappings']] = { text: await readFile(path, 'utf8'), file };
+    }
+    return createKingdeeAdapter({ ...(config as unknown as KingdeeConfig), mappings }, { fetch });
+  },
+  'im-dingtalk': async (config, { fetch }) => createDingTalkAdapter(config as unknown as DingTalkConfig, { fetch }),
+  'im-wecom': async (config, { fetch }) => createWeComAdapter(config as unknown as WeComConfig, { fetch }),
+  'http-webhook': async (config, { fetch }) => createHttpWebhookAdapter(config as unknown as HttpWebhookConfig, { fetch }),
+};
+
+export async function loadTargets(config: HubConfig, deps: { fetch?: typeof fetch } = {}): Promise<Record<string, Adapter>> {
+  const baseDir = config.file ? dirname(resolve(config.file)) : process.cwd();
+  const adapters: Record<string, Adapter> = {};
+  const problems: string[] = [];
+  for (const [name, target] of Object.entries(config.targets)) {
+    const factory = ADAPTERS[target.adapter];
+    if (!factory) {
+      problems.push(`${config.file ?? 'hub.yaml'}: targets.${name}: unknown adapter "${target.adapter}" (adapters: ${Object.keys(ADAPTERS).join(', ')})`);
+      continue;
+    }
+    try {
+      const adapter = await factory(target, { baseDir, fetch: deps.fetch ?? fetch });
+      adapters[name] = target.limits ? { ...adapter, limits: { ...adapter.limits, ...target.limits } } : adapter;
+    } catch (e) {
+      // Adapter errors name the config field; they never echo secret values.
+      problems.push(`${config.file ?? 'hub.yaml'}: targets.${name}: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return adapters;
+}
