@@ -54,6 +54,7 @@ function config(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
       { kind: 'wms.delivery_order', target: 'qimen', per: 'shipment' },
       { kind: 'wms.delivery_order.cancel', target: 'qimen', per: 'shipment', on: 'cancelled', after: 'wms.delivery_order' },
       { kind: 'notify.held', target: 'dingtalk', on: 'held' },
+      { kind: 'erp.receivable.red', target: 'kingdee', on: 'refunded', after: 'erp.receivable' },
     ],
     groupWindowMs: 1,
     ...overrides,
@@ -174,6 +175,21 @@ describe('stock', () => {
       { kind: 'wms.delivery_order', after_key: null },
       { kind: 'wms.delivery_order.cancel', after_key: 'wms.delivery_order/webhook/W1/1' },
     ]);
+  });
+
+  it('owes a reversing document for each refund after the documents went out, naming what it reverses', async () => {
+    const items = [{ id: '1', sku: 'SKU-A', title: 'a', quantity: 1, price: '10.00' }, { id: '2', sku: 'SKU-B', title: 'b', quantity: 1, price: '5.00' }];
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W3', { items, total: '15.00' }) });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W3', { items, total: '15.00', status: 'shipped', updatedAt: '2024-05-02T10:00:00+08:00' }) });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W3', { items: [items[0], { ...items[1], refund: 'refunded' }], refund: 'partial', total: '15.00', status: 'shipped', updatedAt: '2024-05-03T10:00:00+08:00' }) });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W3', { items: items.map((i) => ({ ...i, refund: 'refunded' })), refund: 'full', total: '15.00', status: 'shipped', updatedAt: '2024-05-04T10:00:00+08:00' }) });
+    const reds = await store.query("SELECT idempotency_key, after_key, payload FROM outbox WHERE tenant = ? AND kind = 'erp.receivable.red' ORDER BY idempotency_key", ['t1']);
+    expect(reds.map((r) => [r.idempotency_key, r.after_key])).toEqual([
+      ['erp.receivable.red/webhook/W3/refund-v3', 'erp.receivable/webhook/W3'],
+      ['erp.receivable.red/webhook/W3/refund-v4', 'erp.receivable/webhook/W3'],
+    ]);
+    expect(JSON.parse(String(reds[0]!.payload))).toMatchObject({ event: 'refunded', afterSale: 'partially_refunded', reverses: 'erp.receivable/webhook/W3', refundedLines: [{ lineId: '2', sku: 'SKU-B', quantity: 1, amount: 500 }] });
+    expect(JSON.parse(String(reds[1]!.payload)).refundedLines).toEqual([{ lineId: '1', sku: 'SKU-A', quantity: 1, amount: 1000 }]);
   });
 
   it('releases one refunded line before shipping', async () => {

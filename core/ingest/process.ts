@@ -412,6 +412,15 @@ class GroupWork {
   private async effects(order: OrderRecord, before: CanonicalOrder | null, inboxId: string): Promise<void> {
     const doc = order.doc;
     const refunded = doc.afterSale === 'refunded';
+    if (before && (order.stage === 'released' || order.stage === 'shipped')) {
+      // Money went back after the documents went out: the finance side needs reversing ones.
+      const newlyRefunded = doc.lines.filter((l) => l.afterSale === 'refunded' && before.lines.find((b) => b.lineId === l.lineId)?.afterSale !== 'refunded');
+      const orderRefund = doc.afterSale !== before.afterSale && (doc.afterSale === 'refunded' || doc.afterSale === 'partially_refunded');
+      if (newlyRefunded.length || orderRefund) {
+        const lines = (newlyRefunded.length ? newlyRefunded : doc.lines).map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, amount: l.amount }));
+        this.queueDeliveries(order, 'refunded', { afterSale: doc.afterSale, refundedLines: lines });
+      }
+    }
     if ((doc.status === 'cancelled' || refunded) && order.stage !== 'shipped' && order.stage !== 'closed') {
       this.releaseAll(order, inboxId, doc.status === 'cancelled' ? 'cancelled' : 'refunded');
       if (order.stage === 'released') this.queueDeliveries(order, 'cancelled');
@@ -504,9 +513,11 @@ class GroupWork {
       if ((plan.on ?? 'released') !== on) continue;
       const parcels = plan.per === 'shipment' ? shipments.map((s, i) => ({ index: i + 1, shipment: s })) : [{ index: 0, shipment: null }];
       for (const { index, shipment } of parcels) {
-        const key = deliveryKey(plan.kind, order, index);
+        // Each refund change owes its own reversing document; the other events, one per order.
+        const key = deliveryKey(plan.kind, order, index) + (on === 'refunded' ? `/refund-v${order.version}` : '');
         const after = plan.after ? deliveryKey(plan.after, order, plan.per === 'shipment' ? index : 0) : null;
-        const payload = { orderId: order.id, channel: order.channel, externalId: order.externalId, event: on, ...detail, ...(shipment ? { shipment: index, location: shipment.location, carrier: shipment.carrier, lines: shipment.lines } : {}) };
+        const reverses = on === 'refunded' && after ? { reverses: after } : {};
+        const payload = { orderId: order.id, channel: order.channel, externalId: order.externalId, event: on, ...detail, ...reverses, ...(shipment ? { shipment: index, location: shipment.location, carrier: shipment.carrier, lines: shipment.lines } : {}) };
         this.outboxRows.push([order.tenant, newId('dlv', this.now.getTime()), plan.target, plan.kind, key, order.id, after, JSON.stringify(payload), 'pending', order.priority, this.nowIso, null, this.nowIso, this.nowIso]);
       }
     }

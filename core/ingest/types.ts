@@ -58,8 +58,12 @@ export interface DeliveryPlan {
   per?: 'order' | 'shipment';
   /** The kind of another delivery of the same order that must succeed first. */
   after?: string;
-  /** When it is owed: released (default), cancelled (after release), held, shortfall, updated (address change after release). */
-  on?: 'released' | 'cancelled' | 'held' | 'shortfall' | 'updated';
+  /**
+   * When it is owed: released (default), cancelled (after release), held, shortfall, updated
+   * (address change after release), refunded (a refund after the documents went out: the
+   * reversing documents, one per refund change, each naming what it reverses).
+   */
+  on?: 'released' | 'cancelled' | 'held' | 'shortfall' | 'updated' | 'refunded';
 }
 
 export interface StockConfig {
