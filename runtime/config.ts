@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { AttributeDeclarations } from '../core/order/index.ts';
 import type { DeliveryPlan, StockConfig } from '../core/ingest/types.ts';
@@ -25,6 +26,18 @@ export interface HubConfig {
   targets: Record<string, TargetConfig>;
   /** Dispatcher tuning. */
   delivery?: { maxAttempts?: number; maxAgeHours?: number; concurrency?: number };
+  /** The channel shops the hub takes orders from. */
+  shops: ShopEntry[];
+}
+
+export interface ShopEntry {
+  channel: string;
+  shop: string;
+  tenant?: string;
+  baseUrl?: string;
+  /** Pull on a schedule (channels that have a pull API). */
+  pull?: { everySeconds?: number; windowMinutes?: number; overlapMinutes?: number; lagMinutes?: number; since?: string };
+  [key: string]: unknown;
 }
 
 export interface TargetConfig {
@@ -126,6 +139,31 @@ export const hubConfigSchema = {
         },
       },
     },
+    shops: {
+      type: 'array',
+      description: 'Channel shops; credentials as ${env:NAME}.',
+      items: {
+        type: 'object',
+        required: ['channel', 'shop'],
+        properties: {
+          channel: { type: 'string', minLength: 1 },
+          shop: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' },
+          tenant: { type: 'string', minLength: 1 },
+          baseUrl: { type: 'string' },
+          pull: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              everySeconds: { type: 'integer', minimum: 1 },
+              windowMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 1440 },
+              overlapMinutes: { type: 'number', minimum: 0 },
+              lagMinutes: { type: 'number', minimum: 0 },
+              since: { type: 'string', format: 'date-time' },
+            },
+          },
+        },
+      },
+    },
     delivery: {
       type: 'object',
       additionalProperties: false,
@@ -141,6 +179,7 @@ let validator: ReturnType<Ajv2020['compile']> | undefined;
 function validate(data: unknown): ErrorObject[] {
   if (!validator) {
     const ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats.default(ajv, ['date-time']);
     ajv.addSchema(routingConfigSchema);
     validator = ajv.compile(hubConfigSchema);
   }
@@ -191,6 +230,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
     rules: (data.rules as OrderRule[]) ?? [],
     ...(data.priority ? { priority: data.priority as PriorityConfig } : {}),
     targets: (data.targets as Record<string, TargetConfig>) ?? {},
+    shops: (data.shops as ShopEntry[]) ?? [],
     ...(data.delivery ? { delivery: data.delivery as NonNullable<HubConfig['delivery']> } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { builtinMappingFile, BUILTIN_MAPPINGS, FileError, lintMappingFile, loadM
 import { openHub } from '../hub.ts';
 import { Dispatcher, listDeadLetters, replayDeadLetters } from '../../core/outbox/index.ts';
 import { loadTargets } from '../targets.ts';
+import { startServer } from '../serve.ts';
 import { parseStockCount, StockFileError } from '../stock-file.ts';
 import type { HubConfig } from '../config.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
@@ -155,6 +156,22 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       } finally {
         await hub.close();
       }
+    });
+
+  program
+    .command('serve')
+    .description('run the hub: webhook routes per channel shop, pollers, the fetcher and the delivery engine')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port', '8080')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .action(async (opts: { host: string; port: string; db?: string }) => {
+      const cfg = await config();
+      const running = await startServer(cfg, { host: opts.host, port: Number(opts.port), url: database(opts, cfg) });
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      await running.stop();
     });
 
   program

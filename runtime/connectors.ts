@@ -1,0 +1,30 @@
+/**
+ * hub.yaml `shops:` → connectors. Adding a channel is one folder under connectors/ and one
+ * line in CONNECTORS.
+ */
+import type { ConnectorFactory } from '../core/connector/types.ts';
+import { createWebhookConnector } from '../connectors/webhook/index.ts';
+import { createPosConnector } from '../connectors/pos/index.ts';
+import { ConfigError, type HubConfig } from './config.ts';
+import type { ShopBinding } from './intake.ts';
+
+export const CONNECTORS: Record<string, ConnectorFactory> = {
+  webhook: createWebhookConnector,
+  pos: createPosConnector,
+};
+
+export function bindShops(config: HubConfig, deps: { fetch?: typeof fetch; now?: () => number } = {}): ShopBinding[] {
+  const problems: string[] = [];
+  const bindings: ShopBinding[] = [];
+  for (const [i, entry] of config.shops.entries()) {
+    const factory = CONNECTORS[entry.channel];
+    if (!factory) {
+      problems.push(`${config.file ?? 'hub.yaml'}: shops[${i}]: no connector for channel "${entry.channel}" (connectors: ${Object.keys(CONNECTORS).join(', ')})`);
+      continue;
+    }
+    const connector = factory({ ...entry, baseUrl: entry.baseUrl ?? '' }, { fetch: deps.fetch ?? fetch, now: deps.now ?? Date.now });
+    bindings.push({ tenant: entry.tenant ?? 'default', channel: entry.channel, shop: entry.shop, connector });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return bindings;
+}

@@ -1,0 +1,108 @@
+/**
+ * What arrives from channels, between the HTTP routes / pollers and the pipeline: pushes
+ * (verified by their connector, replays dropped, orders ingested before the answer, order ids
+ * queued for fetching) and pulled pages (ingested, then the cursor stored).
+ */
+import type { Connector, PushRequest } from '../core/connector/types.ts';
+import type { Pipeline } from '../core/ingest/pipeline.ts';
+import type { Store } from '../core/store/port.ts';
+
+export interface ShopBinding {
+  tenant: string;
+  channel: string;
+  shop: string;
+  connector: Connector;
+}
+
+export interface PushOutcome {
+  status: number;
+  headers?: Record<string, string>;
+  body: string;
+  /** For logs and metrics: why it was refused, or what it carried. */
+  rejected?: string;
+  ingested: number;
+  queued: number;
+  replayed: boolean;
+}
+
+export async function receivePush(store: Store, pipeline: Pipeline, binding: ShopBinding, request: PushRequest, now = new Date()): Promise<PushOutcome> {
+  const { connector, tenant, channel, shop } = binding;
+  if (!connector.receive) return { status: 404, body: `${channel} takes no pushes`, ingested: 0, queued: 0, replayed: false };
+  const result = await connector.receive(request);
+  const base = { ...result.response, ingested: 0, queued: 0, replayed: false };
+  if (result.rejected) return { ...base, rejected: result.rejected };
+  const ids = result.messageIds ?? [];
+  if (ids.length) {
+    const seen = await store.query(
+      `SELECT count(*) AS n FROM push_messages WHERE tenant = ? AND channel = ? AND shop = ? AND message_id IN (${ids.map(() => '?').join(', ')})`,
+      [tenant, channel, shop, ...ids],
+    );
+    // Platforms repeat messages: one already handled is acknowledged again and nothing more.
+    if (Number(seen[0]!.n) === ids.length) return { ...base, replayed: true };
+  }
+  const meta = { messageIds: ids, headers: safeHeaders(request.headers) };
+  let ingested = 0;
+  const fetches: string[] = [];
+  for (const item of result.items) {
+    if (item.kind === 'order') {
+      // Durable before the platform hears back: the inbox row is committed when this resolves.
+      await pipeline.ingest({ tenant, channel, shop, payload: item.payload, meta });
+      ingested++;
+    } else if (item.kind === 'fetch') {
+      fetches.push(item.externalId);
+    } else {
+      await pipeline.applyAfterSale(tenant, channel, item.externalId, { type: item.type, ...(item.lineIds ? { lineIds: item.lineIds } : {}), at: item.at }, `push:${ids[0] ?? 'unknown'}`);
+    }
+  }
+  const at = now.toISOString();
+  await store.batch([
+    ...fetches.map((externalId) => ({
+      sql: `INSERT INTO fetch_queue (tenant, channel, shop, external_id, status, next_attempt_at, received_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)
+            ON CONFLICT (tenant, channel, shop, external_id) DO UPDATE SET status = 'pending', next_attempt_at = excluded.next_attempt_at`,
+      args: [tenant, channel, shop, externalId, at, at],
+    })),
+    ...ids.map((id) => ({ sql: 'INSERT INTO push_messages (tenant, channel, shop, message_id, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', args: [tenant, channel, shop, id, at] })),
+  ]);
+  return { ...base, ingested, queued: fetches.length };
+}
+
+/** Headers worth keeping with the raw payload: never credentials. */
+function safeHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([k]) => !/^(authorization|cookie|x-api-key)$/i.test(k)));
+}
+
+/**
+ * Fetches the orders pushes only named, through their connector, and ingests them. Returns
+ * how many came in; what failed waits and is tried again.
+ */
+export async function fetchNamedOrders(store: Store, pipeline: Pipeline, bindings: ShopBinding[], now = new Date()): Promise<number> {
+  let fetched = 0;
+  for (const binding of bindings) {
+    const { connector, tenant, channel, shop } = binding;
+    if (!connector.fetchOrder) continue;
+    const due = await store.query(
+      "SELECT external_id, attempts FROM fetch_queue WHERE tenant = ? AND channel = ? AND shop = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 100",
+      [tenant, channel, shop, now.toISOString()],
+    );
+    for (const row of due) {
+      const externalId = String(row.external_id);
+      const result = await connector.fetchOrder(externalId);
+      if (result.ok) {
+        await pipeline.ingest({ tenant, channel, shop, payload: result.order, meta: { fetchedAfterPush: true } });
+        await store.batch([{ sql: "UPDATE fetch_queue SET status = 'done', last_error = NULL WHERE tenant = ? AND channel = ? AND shop = ? AND external_id = ?", args: [tenant, channel, shop, externalId] }]);
+        fetched++;
+      } else {
+        const attempts = Number(row.attempts) + 1;
+        const failed = result.outcome.outcome === 'failed' || attempts >= 10;
+        const wait = result.outcome.outcome === 'retry' ? (result.outcome.afterMs ?? 1000 * 2 ** attempts) : 0;
+        await store.batch([
+          {
+            sql: 'UPDATE fetch_queue SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE tenant = ? AND channel = ? AND shop = ? AND external_id = ?',
+            args: [failed ? 'failed' : 'pending', attempts, new Date(now.getTime() + wait).toISOString(), result.outcome.reason, tenant, channel, shop, externalId],
+          },
+        ]);
+      }
+    }
+  }
+  return fetched;
+}

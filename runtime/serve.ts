@@ -1,0 +1,65 @@
+/**
+ * `hub serve`: the Node entry. One process runs the HTTP front door, a poller per shop that
+ * pulls, the fetcher for orders pushes only named, and the delivery engine.
+ */
+import { serve } from '@hono/node-server';
+import { Dispatcher } from '../core/outbox/index.ts';
+import type { HubConfig } from './config.ts';
+import { bindShops } from './connectors.ts';
+import { openHub } from './hub.ts';
+import { fetchNamedOrders } from './intake.ts';
+import { DEFAULT_PULL, pullShop } from './poller.ts';
+import { createApp } from './server/app.ts';
+import { loadTargets } from './targets.ts';
+
+export interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: HubConfig, options: { host?: string; port?: number; url?: string; log?: (e: Record<string, unknown>) => void } = {}): Promise<Running> {
+  const log = options.log ?? ((e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
+  const hub = await openHub(config, options.url ? { url: options.url } : {});
+  const shops = bindShops(config);
+  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, log });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
+  });
+  const address = server.address();
+  const url = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : '';
+  log({ event: 'server.started', url, shops: shops.map((s) => `${s.channel}/${s.shop}`) });
+
+  const timers: Array<ReturnType<typeof setInterval>> = [];
+  for (const [i, binding] of shops.entries()) {
+    const pull = config.shops[i]!.pull;
+    if (!pull || !binding.connector.pull) continue;
+    let busy = false;
+    const firstFrom = pull.since ? new Date(pull.since) : new Date(Date.now() - 24 * 3600_000);
+    timers.push(
+      setInterval(async () => {
+        if (busy) return;
+        busy = true;
+        try {
+          const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, ...pull, firstFrom });
+          if (report.orders || report.error) log({ event: 'pull', channel: binding.channel, shop: binding.shop, ...report });
+        } finally {
+          busy = false;
+        }
+      }, (pull.everySeconds ?? 60) * 1000),
+    );
+  }
+  timers.push(setInterval(() => void fetchNamedOrders(hub.store, hub.pipeline, shops), 2000));
+  const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
+  const dispatcher = new Dispatcher(hub.store, await loadTargets(config), { tenants });
+  dispatcher.start();
+
+  return {
+    url,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await dispatcher.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await hub.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * The Hono app: the front door for channel pushes (one route per channel and shop, answered in
+ * each platform's expected format), the POS upload, and health. The admin API and the console
+ * join it later; the Workers entry serves the same app.
+ */
+import { Hono } from 'hono';
+import type { Pipeline } from '../../core/ingest/pipeline.ts';
+import type { Store } from '../../core/store/port.ts';
+import { receivePush, type ShopBinding } from '../intake.ts';
+
+export interface AppDeps {
+  store: Store;
+  pipeline: Pipeline;
+  shops: ShopBinding[];
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const log = deps.log ?? (() => undefined);
+  const byRoute = new Map(deps.shops.map((s) => [`${s.channel}/${s.shop}`, s]));
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+
+  app.post('/webhooks/:channel/:shop', async (c) => {
+    const binding = byRoute.get(`${c.req.param('channel')}/${c.req.param('shop')}`);
+    if (!binding) return c.json({ error: 'no such channel shop' }, 404);
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
+    const outcome = await receivePush(deps.store, deps.pipeline, binding, { method: c.req.method, headers, query: c.req.query(), body: await c.req.text() });
+    log({ event: outcome.rejected ? 'push.rejected' : 'push.received', channel: binding.channel, shop: binding.shop, reason: outcome.rejected, ingested: outcome.ingested, queued: outcome.queued, replayed: outcome.replayed });
+    return new Response(outcome.body, { status: outcome.status, headers: outcome.headers ?? {} });
+  });
+
+  app.post('/pos/:shop/sales', async (c) => {
+    const shop = c.req.param('shop');
+    const binding = byRoute.get(`pos/${shop}`);
+    if (!binding) return c.json({ error: 'no such POS shop' }, 404);
+    // Store systems export GBK as often as UTF-8: the charset of the request says which.
+    const charset = /charset=([\w-]+)/i.exec(c.req.header('content-type') ?? '')?.[1] ?? 'utf-8';
+    const text = new TextDecoder(charset).decode(await c.req.arrayBuffer());
+    const result = await deps.pipeline.ingest({ tenant: binding.tenant, channel: 'pos', shop, payload: text, meta: { contentType: c.req.header('content-type') ?? null } });
+    return c.json(result, result.quarantined ? 422 : 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signStandardWebhook } from '../connectors/webhook/index.ts';
+import { parseConfig } from '../runtime/config.ts';
+import { startServer, type Running } from '../runtime/serve.ts';
+import { openLibsqlStore } from '../runtime/store/libsql.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const db = `file:${join(mkdtempSync(join(tmpdir(), 'hub-serve-')), 'hub.db')}`;
+let running: Running;
+
+beforeAll(async () => {
+  const config = parseConfig(
+    `shops:
+  - { channel: webhook, shop: site, tenant: t1, secret: "\${env:SITE_HOOK_SECRET}" }
+  - { channel: pos, shop: SH-XUJIAHUI, tenant: t1 }
+`,
+    'hub.yaml',
+    { SITE_HOOK_SECRET: SECRET },
+  );
+  running = await startServer(config, { port: 0, url: db, log: () => undefined });
+});
+afterAll(async () => running.stop());
+
+async function push(body: string, id = 'msg_1', secret = SECRET, timestamp = Math.floor(Date.now() / 1000)) {
+  const { sign } = await signStandardWebhook({ id, timestamp: String(timestamp), payload: body }, secret);
+  return fetch(`${running.url}/webhooks/webhook/site`, { method: 'POST', headers: { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': sign, 'content-type': 'application/json' }, body });
+}
+
+const ORDER = JSON.stringify({
+  id: 'WEB-1',
+  status: 'paid',
+  createdAt: '2024-05-01T10:00:00+08:00',
+  updatedAt: '2024-05-01T10:00:00+08:00',
+  items: [{ sku: 'S1', title: 'T', quantity: 1, price: '9.90' }],
+  total: '9.90',
+});
+
+describe('hub serve', () => {
+  it('answers health', async () => {
+    expect(await (await fetch(`${running.url}/healthz`)).json()).toEqual({ ok: true });
+  });
+
+  it('takes a signed webhook, keeps it, and drops a replay of the same message', async () => {
+    expect((await push(ORDER)).status).toBe(204);
+    expect((await push(ORDER)).status).toBe(204);
+    const store = await openLibsqlStore({ url: db });
+    try {
+      expect(await store.query("SELECT external_id, status FROM orders WHERE tenant = 't1'")).toEqual([{ external_id: 'WEB-1', status: 'paid' }]);
+      expect(await store.query("SELECT count(*) AS n FROM inbox WHERE tenant = 't1' AND channel = 'webhook'")).toEqual([{ n: 1 }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a forged or stale webhook in the Standard Webhooks way', async () => {
+    const forged = await push(ORDER, 'msg_2', 'whsec_b3RoZXI=');
+    expect(forged.status).toBe(401);
+    expect(await forged.json()).toEqual({ error: 'no webhook-signature matches' });
+    const stale = await push(ORDER, 'msg_3', SECRET, Math.floor(Date.now() / 1000) - 600);
+    expect(await stale.json()).toEqual({ error: 'webhook-timestamp is more than 5 minutes away' });
+    expect((await fetch(`${running.url}/webhooks/webhook/nope`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('takes a store sales CSV in GBK', async () => {
+    const csv = 'receipt,store,sold_at,sku,name,qty,price\nR9,SH-XUJIAHUI,2024-05-01 10:00:00,SP-1,纯棉短袖,2,59.00\n';
+    const bytes = encodeGbk(csv);
+    const response = await fetch(`${running.url}/pos/SH-XUJIAHUI/sales`, { method: 'POST', headers: { 'content-type': 'text/csv; charset=gbk' }, body: bytes });
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as { orders: Array<{ externalId: string; status: string }> };
+    expect(result.orders).toEqual([expect.objectContaining({ externalId: 'SH-XUJIAHUI-R9', status: 'completed' })]);
+    const store = await openLibsqlStore({ url: db });
+    try {
+      const [row] = await store.query("SELECT doc FROM orders WHERE tenant = 't1' AND external_id = 'SH-XUJIAHUI-R9'");
+      expect(JSON.parse(String(row!.doc)).lines[0].title).toBe('纯棉短袖');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** GBK bytes of ASCII plus the four characters this test uses (from the GBK code table). */
+function encodeGbk(text: string): Uint8Array {
+  const table: Record<string, [number, number]> = { 纯: [0xb4, 0xbf], 棉: [0xc3, 0xde], 短: [0xb6, 0xcc], 袖: [0xd0, 0xe4] };
+  const out: number[] = [];
+  for (const ch of text) {
+    const code = table[ch];
+    if (code) out.push(...code);
+    else out.push(ch.charCodeAt(0));
+  }
+  return Uint8Array.from(out);
+}
