@@ -6,7 +6,7 @@
  */
 export const TOLERANCE_SECONDS = 5 * 60;
 
-function secretBytes(secret: string): Uint8Array {
+function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
   const raw = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
   return Uint8Array.from(atob(raw), (c) => c.charCodeAt(0));
 }
