@@ -82,7 +82,7 @@ describe('hub serve', () => {
 });
 
 /** GBK bytes of ASCII plus the four characters this test uses (from the GBK code table). */
-function encodeGbk(text: string): Uint8Array {
+function encodeGbk(text: string): Uint8Array<ArrayBuffer> {
   const table: Record<string, [number, number]> = { 纯: [0xb4, 0xbf], 棉: [0xc3, 0xde], 短: [0xb6, 0xcc], 袖: [0xd0, 0xe4] };
   const out: number[] = [];
   for (const ch of text) {
