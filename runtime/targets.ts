@@ -10,6 +10,7 @@ import { createKingdeeAdapter, type KingdeeConfig } from '../adapters/erp-kingde
 import { createDingTalkAdapter, type DingTalkConfig } from '../adapters/im-dingtalk/index.ts';
 import { createWeComAdapter, type WeComConfig } from '../adapters/im-wecom/index.ts';
 import { createHttpWebhookAdapter, type HttpWebhookConfig } from '../adapters/http-webhook/index.ts';
+import { createAliyunSmsAdapter, type AliyunSmsConfig } from '../adapters/sms-aliyun/index.ts';
 import { ConfigError, type HubConfig, type TargetConfig } from './config.ts';
 
 type Factory = (config: TargetConfig, context: { baseDir: string; fetch: typeof fetch }) => Promise<Adapter>;
@@ -27,6 +28,7 @@ const ADAPTERS: Record<string, Factory> = {
   'im-dingtalk': async (config, { fetch }) => createDingTalkAdapter(config as unknown as DingTalkConfig, { fetch }),
   'im-wecom': async (config, { fetch }) => createWeComAdapter(config as unknown as WeComConfig, { fetch }),
   'http-webhook': async (config, { fetch }) => createHttpWebhookAdapter(config as unknown as HttpWebhookConfig, { fetch }),
+  'sms-aliyun': async (config, { fetch }) => createAliyunSmsAdapter(config as unknown as AliyunSmsConfig, { fetch }),
 };
 
 export async function loadTargets(config: HubConfig, deps: { fetch?: typeof fetch } = {}): Promise<Record<string, Adapter>> {

@@ -194,3 +194,29 @@ describe('hub ingest, stock count and reconcile', () => {
     expect(await hub(...args, 'stock', 'count', bad, '--db', db)).toEqual({ code: 1, out: '', err: `${bad}:2: on_hand must be a whole number >= 0, got "ten"` });
   });
 });
+
+describe('hub sign and hub verify', () => {
+  it('prints the Standard Webhooks reference signature and what was signed', async () => {
+    const result = await hub('sign', 'standard-webhooks', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--json', JSON.stringify({ id: 'msg_p5jXN8AQM9LWM0D4loKWxJek', timestamp: '1614265330', payload: '{"test": 2432232314}' }));
+    expect(JSON.parse(result.out)).toEqual({ sign: 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=', signed: 'msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}' });
+  });
+
+  it('reproduces the SendSms example of Aliyun\'s signature docs', async () => {
+    const params = {
+      HTTPMethod: 'GET', AccessKeyId: 'testId', Action: 'SendSms', Format: 'XML', OutId: '123', PhoneNumbers: '15300000001', RegionId: 'cn-hangzhou', SignName: '阿里云短信测试专用',
+      SignatureMethod: 'HMAC-SHA1', SignatureNonce: '45e25e9b-0a6f-4070-8c85-2956eda1b466', SignatureVersion: '1.0', TemplateCode: 'SMS_71390007', TemplateParam: '{"customer":"test"}', Timestamp: '2017-07-12T02:42:19Z', Version: '2017-05-25',
+    };
+    const result = await hub('sign', 'aliyun-rpc', '--secret', 'testSecret', '--json', JSON.stringify(params));
+    expect(JSON.parse(result.out).sign).toBe('zJDF+Lrzhj/ThnlvIToysFRq6t4=');
+  });
+
+  it('refuses an unknown scheme and bad JSON, and verifies a push', async () => {
+    expect(await hub('sign', 'nope', '--secret', 's', '--json', '{}')).toMatchObject({ code: 2, err: expect.stringContaining('unknown scheme "nope"') });
+    expect(await hub('sign', 'dingtalk', '--secret', 's', '--json', '{oops')).toMatchObject({ code: 2, err: expect.stringContaining('--json is not JSON') });
+    const body = join(tmp, 'push.json');
+    writeFileSync(body, '{"test": 2432232314}');
+    const headers = JSON.stringify({ 'Webhook-Id': 'msg_p5jXN8AQM9LWM0D4loKWxJek', 'Webhook-Timestamp': '1614265330', 'Webhook-Signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=' });
+    expect(await hub('verify', 'standard-webhooks', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--headers', headers, '--body', body, '--now', '1614265330')).toEqual({ code: 0, out: '{"ok":true}', err: '' });
+    expect((await hub('verify', 'standard-webhooks', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--headers', headers, '--body', body, '--now', '1614299999')).code).toBe(1);
+  });
+});

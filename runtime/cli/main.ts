@@ -11,6 +11,7 @@ import { openHub } from '../hub.ts';
 import { Dispatcher, listDeadLetters, replayDeadLetters } from '../../core/outbox/index.ts';
 import { loadTargets } from '../targets.ts';
 import { startServer } from '../serve.ts';
+import { describeSigners, SIGNERS, verifyPush } from '../signers.ts';
 import { parseStockCount, StockFileError } from '../stock-file.ts';
 import type { HubConfig } from '../config.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
@@ -156,6 +157,39 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       } finally {
         await hub.close();
       }
+    });
+
+  program
+    .command('sign')
+    .description('print the signature a platform expects for an input, and the exact text signed')
+    .argument('<scheme>', 'the signing scheme (see below)')
+    .requiredOption('--secret <secret>', 'the secret (app secret, robot secret, whsec_…)')
+    .requiredOption('--json <input>', 'the input object, as JSON')
+    .addHelpText('after', () => `\nSchemes:\n${describeSigners()}`)
+    .action(async (scheme: string, opts: { secret: string; json: string }) => {
+      const signer = SIGNERS[scheme];
+      if (!signer) throw new CommanderError(2, 'hub.usage', `unknown scheme "${scheme}" (schemes: ${Object.keys(SIGNERS).join(', ')})`);
+      let input: Record<string, unknown>;
+      try {
+        input = JSON.parse(opts.json) as Record<string, unknown>;
+      } catch (e) {
+        throw new CommanderError(2, 'hub.usage', `--json is not JSON: ${(e as Error).message}`);
+      }
+      io.out(JSON.stringify(await signer.sign(input, opts.secret), null, 2));
+    });
+
+  program
+    .command('verify')
+    .description('check an incoming push (headers and body) against a secret: verdict and reason')
+    .argument('<scheme>', 'standard-webhooks')
+    .requiredOption('--secret <secret>', 'the secret')
+    .requiredOption('--headers <json>', 'the request headers, as a JSON object')
+    .requiredOption('--body <file>', 'a file holding the raw body')
+    .option('--now <seconds>', 'the time to check against (epoch seconds; default now)')
+    .action(async (scheme: string, opts: { secret: string; headers: string; body: string; now?: string }) => {
+      const verdict = await verifyPush(scheme, { headers: JSON.parse(opts.headers) as Record<string, string>, body: await readText(opts.body) }, opts.secret, Number(opts.now ?? Math.floor(Date.now() / 1000)));
+      io.out(JSON.stringify(verdict));
+      if (!verdict.ok) code = 1;
     });
 
   program
