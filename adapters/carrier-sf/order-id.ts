@@ -1,0 +1,52 @@
+/**
+ * The SF orderId (客户订单号) a delivery owes, derived from its idempotency key alone.
+ *
+ * SF refuses a second order with the same orderId (errorCode 8016 重复下单), which is what makes
+ * a repeated create safe: every attempt of one delivery carries the same orderId, and the repeat
+ * is answered with 8016 instead of a second waybill. The orderId is never the platform's order
+ * number (an order split into parcels, or shipped again, needs a new SF order each time, and SF
+ * keeps a used orderId for good): it is a prefix and a SHA-256 digest of the key in base32.
+ *
+ * @example
+ * await sfOrderIdFor('carrier.waybill/tmall/2938475610293847561/1') // 'OH' + 26 base32 characters
+ */
+
+export const DEFAULT_ORDER_ID_PREFIX = 'OH';
+/** 26 base32 characters: 130 bits of the digest. */
+const DIGEST_LENGTH = 26;
+/** SF's orderId is String(64). */
+const MAX_LENGTH = 64;
+const SAFE = /^[A-Za-z0-9_-]*$/;
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+export class OrderIdError extends Error {
+  override name = 'OrderIdError';
+}
+
+export function checkOrderIdPrefix(prefix: string): void {
+  if (!SAFE.test(prefix)) throw new OrderIdError(`SF orderId prefix "${prefix}" may hold only A-Z a-z 0-9 _ -`);
+  if (prefix.length + DIGEST_LENGTH > MAX_LENGTH) throw new OrderIdError(`SF orderId prefix "${prefix}" is too long (at most ${MAX_LENGTH - DIGEST_LENGTH} characters)`);
+}
+
+export async function sfOrderIdFor(idempotencyKey: string, prefix = DEFAULT_ORDER_ID_PREFIX): Promise<string> {
+  checkOrderIdPrefix(prefix);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(idempotencyKey)));
+  return prefix + base32(digest).slice(0, DIGEST_LENGTH);
+}
+
+function base32(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31];
+  return out;
+}
