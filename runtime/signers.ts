@@ -6,6 +6,8 @@
 import { signStandardWebhook, verifyStandardWebhook } from '../connectors/webhook/index.ts';
 import { signDingTalk } from '../adapters/im-dingtalk/sign.ts';
 import { signAliyunRpc, stringToSign } from '../adapters/sms-aliyun/sign.ts';
+import { javaUrlEncode, msgDigest } from '../adapters/carrier-sf/sign.ts';
+import { callbackSign, querySign } from '../adapters/tracking-kuaidi100/sign.ts';
 
 export interface Signer {
   /** The input object the scheme takes, for --help. */
@@ -30,7 +32,26 @@ export const SIGNERS: Record<string, Signer> = {
     secret: 'the robot secret (SEC…)',
     sign: async (input, secret) => {
       const timestamp = Number(text(input.timestamp, 'timestamp'));
-      return { sign: await signDingTalk(secret, timestamp), signed: `${timestamp}\n${secret.replace(/./g, '*')}` };
+      return { sign: await signDingTalk(secret, timestamp), signed: `${timestamp}\n${secret}` };
+    },
+  },
+  sf: {
+    input: '{ msgData, timestamp } (msgData = the raw JSON string sent)',
+    secret: 'the check word (校验码)',
+    sign: async (input, secret) => {
+      const msgData = text(input.msgData, 'msgData');
+      const timestamp = text(input.timestamp, 'timestamp');
+      return { sign: msgDigest(msgData, timestamp, secret), signed: javaUrlEncode(msgData + timestamp + secret) };
+    },
+  },
+  kuaidi100: {
+    input: '{ param, customer } for a query; { param } alone for a callback (then the secret is the salt)',
+    secret: 'the key (or the callback salt)',
+    sign: async (input, secret) => {
+      const param = text(input.param, 'param');
+      if (input.customer === undefined) return { sign: callbackSign(param, secret), signed: `${param}${secret}` };
+      const customer = text(input.customer, 'customer');
+      return { sign: querySign(param, secret, customer), signed: `${param}${secret}${customer}` };
     },
   },
   'aliyun-rpc': {

@@ -11,6 +11,8 @@ import { createDingTalkAdapter, type DingTalkConfig } from '../adapters/im-dingt
 import { createWeComAdapter, type WeComConfig } from '../adapters/im-wecom/index.ts';
 import { createHttpWebhookAdapter, type HttpWebhookConfig } from '../adapters/http-webhook/index.ts';
 import { createAliyunSmsAdapter, type AliyunSmsConfig } from '../adapters/sms-aliyun/index.ts';
+import { createSfAdapter, type SfConfig } from '../adapters/carrier-sf/index.ts';
+import { createKuaidi100Adapter, type Kuaidi100Config } from '../adapters/tracking-kuaidi100/index.ts';
 import { ConfigError, type HubConfig, type TargetConfig } from './config.ts';
 
 type Factory = (config: TargetConfig, context: { baseDir: string; fetch: typeof fetch }) => Promise<Adapter>;
@@ -29,6 +31,11 @@ const ADAPTERS: Record<string, Factory> = {
   'im-wecom': async (config, { fetch }) => createWeComAdapter(config as unknown as WeComConfig, { fetch }),
   'http-webhook': async (config, { fetch }) => createHttpWebhookAdapter(config as unknown as HttpWebhookConfig, { fetch }),
   'sms-aliyun': async (config, { fetch }) => createAliyunSmsAdapter(config as unknown as AliyunSmsConfig, { fetch }),
+  'carrier-sf': async (config, { baseDir, fetch }) => {
+    const file = typeof config.mapping === 'string' ? config.mapping : 'adapters/carrier-sf/create-order.yaml';
+    return createSfAdapter({ ...(config as unknown as SfConfig), mapping: { text: await readFile(resolve(baseDir, file), 'utf8'), file } }, { fetch });
+  },
+  'tracking-kuaidi100': async (config, { fetch }) => createKuaidi100Adapter(config as unknown as Kuaidi100Config, { fetch }),
 };
 
 export async function loadTargets(config: HubConfig, deps: { fetch?: typeof fetch } = {}): Promise<Record<string, Adapter>> {

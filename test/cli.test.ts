@@ -220,3 +220,10 @@ describe('hub sign and hub verify', () => {
     expect((await hub('verify', 'standard-webhooks', '--secret', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', '--headers', headers, '--body', body, '--now', '1614299999')).code).toBe(1);
   });
 });
+
+describe('hub sign for carriers', () => {
+  it('reproduces SF\'s published msgDigest example and keeps the check word off the screen', async () => {
+    const result = await hub('sign', 'sf', '--secret', 'fjcg5PGKaNpPSHFAZ4QsCOkV71R3zVci', '--json', JSON.stringify({ msgData: '{"language":"zh-CN","orderId":"QIAO-20200618-004"}', timestamp: '12312334453453' }));
+    expect(JSON.parse(result.out)).toEqual({ sign: 'IIKJtuLVzoFTu4kHI8M8vA==', signed: '%7B%22language%22%3A%22zh-CN%22%2C%22orderId%22%3A%22QIAO-20200618-004%22%7D12312334453453<secret>' });
+  });
+});

@@ -175,7 +175,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       } catch (e) {
         throw new CommanderError(2, 'hub.usage', `--json is not JSON: ${(e as Error).message}`);
       }
-      io.out(JSON.stringify(await signer.sign(input, opts.secret), null, 2));
+      const { sign, signed } = await signer.sign(input, opts.secret);
+      // Where the secret goes in the signed text matters; the secret itself stays off screens and logs.
+      io.out(JSON.stringify({ sign, signed: opts.secret ? signed.split(opts.secret).join('<secret>') : signed }, null, 2));
     });
 
   program
