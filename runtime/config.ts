@@ -118,7 +118,7 @@ export const hubConfigSchema = {
           target: { type: 'string', minLength: 1 },
           per: { enum: ['order', 'shipment'] },
           after: { type: 'string' },
-          on: { enum: ['released', 'cancelled', 'held', 'shortfall', 'updated', 'refunded'] },
+          on: { enum: ['released', 'cancelled', 'held', 'shortfall', 'updated', 'refunded', 'shipped', 'delivered'] },
         },
       },
     },

@@ -55,6 +55,8 @@ function config(overrides: Partial<PipelineConfig> = {}): PipelineConfig {
       { kind: 'wms.delivery_order.cancel', target: 'qimen', per: 'shipment', on: 'cancelled', after: 'wms.delivery_order' },
       { kind: 'notify.held', target: 'dingtalk', on: 'held' },
       { kind: 'erp.receivable.red', target: 'kingdee', on: 'refunded', after: 'erp.receivable' },
+      { kind: 'sms.shipped', target: 'sms', on: 'shipped' },
+      { kind: 'sms.delivered', target: 'sms', on: 'delivered' },
     ],
     groupWindowMs: 1,
     ...overrides,
@@ -325,6 +327,23 @@ describe('after-sale news, holds and stock commands', () => {
     ]);
     const kinds = (await store.query('SELECT kind FROM order_events WHERE tenant = ? AND order_id = ? ORDER BY id', ['t1', short.orders[0]!.orderId])).map((r) => r.kind);
     expect(kinds).toEqual(['created', 'backorder_filled']);
+  });
+
+  it('learns from the warehouse and the carrier that a parcel left and arrived, once per stage', async () => {
+    const created = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W4') });
+    const orderId = created.orders[0]!.orderId;
+    const shipped = await pipeline.recordShipment('t1', orderId, { stage: 'shipped', carrier: 'sf', waybillNo: 'SF1234567890', at: '2024-05-01T15:00:00+08:00' }, 'qimen:confirm');
+    expect(shipped).toEqual({ ok: true, detail: { orderId, outcome: 'updated', status: 'shipped' } });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 3, reserved: 0 });
+    // The WMS confirms twice: the buyer still gets one SMS.
+    await pipeline.recordShipment('t1', orderId, { stage: 'shipped', carrier: 'sf', waybillNo: 'SF1234567890', at: '2024-05-01T15:00:00+08:00' }, 'qimen:confirm');
+    await pipeline.recordShipment('t1', orderId, { stage: 'delivered', carrier: 'sf', waybillNo: 'SF1234567890', at: '2024-05-02T11:00:00+08:00' }, 'sf:route');
+    const sms = await store.query("SELECT kind, payload FROM outbox WHERE tenant = ? AND kind LIKE 'sms.%' ORDER BY kind", ['t1']);
+    expect(sms.map((r) => r.kind)).toEqual(['sms.delivered', 'sms.shipped']);
+    expect(JSON.parse(String(sms[1]!.payload))).toMatchObject({ event: 'shipped', carrier: 'sf', waybillNo: 'SF1234567890' });
+    expect(await store.query('SELECT status, stage FROM orders WHERE tenant = ? AND id = ?', ['t1', orderId])).toEqual([{ status: 'completed', stage: 'shipped' }]);
+    // The platform's own later snapshot saying "paid" cannot move it back.
+    expect((await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W4', { updatedAt: '2024-05-03T10:00:00+08:00' }) })).orders[0]!.outcome).toBe('illegal');
   });
 
   it('reconciles: reports drift and leaked reservations, and repairs them on request', async () => {

@@ -10,7 +10,7 @@
 import type { Store } from '../store/port.ts';
 import { GroupCommit } from './group-commit.ts';
 import { processGroup, type WorkItem, type WorkResult } from './process.ts';
-import type { AfterSaleEvent, CommandResult, IngestInput, IngestResult, PipelineConfig, ReconcileReport, StockAdjustment } from './types.ts';
+import type { AfterSaleEvent, CommandResult, IngestInput, IngestResult, PipelineConfig, ReconcileReport, ShipmentEvent, StockAdjustment } from './types.ts';
 
 export class Pipeline {
   private readonly groups: GroupCommit<WorkItem, WorkResult>;
@@ -52,6 +52,11 @@ export class Pipeline {
     );
     const results = await Promise.all(rows.map((r) => this.releaseHold(tenant, String(r.id), 'schedule')));
     return results.filter((r) => r.ok).length;
+  }
+
+  /** The warehouse or the carrier says the parcel of an order left or arrived. */
+  recordShipment(tenant: string, orderId: string, event: ShipmentEvent, source: string): Promise<CommandResult> {
+    return this.groups.submit({ command: { kind: 'shipment', tenant, orderId, event, source } }) as Promise<CommandResult>;
   }
 
   /** Compares reservations with levels and reports (with repair: fixes) any drift or leak. */

@@ -14,7 +14,7 @@ import { availableToSell } from '../stock/available.ts';
 import { StockLevels } from '../stock/levels.ts';
 import { insertRows, type Row, type SqlValue, type Statement, type StoreTx } from '../store/port.ts';
 import { decodeJson } from './decode.ts';
-import type { AfterSaleEvent, Command, CommandResult, ItemInfo, ReconcileReport, DeliveryPlan, IngestInput, IngestResult, Line, PipelineConfig, QuarantineKind, RoutingDecision, RuleContext, ShipmentPlan } from './types.ts';
+import type { AfterSaleEvent, Command, CommandResult, ItemInfo, ReconcileReport, ShipmentEvent, DeliveryPlan, IngestInput, IngestResult, Line, PipelineConfig, QuarantineKind, RoutingDecision, RuleContext, ShipmentPlan } from './types.ts';
 
 export type WorkItem =
   | {
@@ -110,7 +110,7 @@ class GroupWork {
       ...candidates.map((c) => ({ tenant: c.tenant, channel: c.channel, externalId: c.order.externalId })),
       ...commands.flatMap((c) => (c.kind === 'after-sale' ? [{ tenant: c.tenant, channel: c.channel, externalId: c.externalId }] : [])),
     ]);
-    await this.loadOrdersById(commands.flatMap((c) => (c.kind === 'release' ? [{ tenant: c.tenant, id: c.orderId }] : [])));
+    await this.loadOrdersById(commands.flatMap((c) => (c.kind === 'release' || c.kind === 'shipment' ? [{ tenant: c.tenant, id: c.orderId }] : [])));
     await this.loadPendingAfterSale(candidates.map((c) => ({ tenant: c.tenant, channel: c.channel, externalId: c.order.externalId })));
     await this.loadStock([
       ...candidates.flatMap((c) => c.order.lines.map((l) => ({ tenant: c.tenant, sku: l.sku }))),
@@ -673,7 +673,32 @@ class GroupWork {
         return this.adjust(command);
       case 'reconcile':
         return this.reconcile(command.tenant, command.repair, command.actor);
+      case 'shipment':
+        return this.shipment(command.tenant, command.orderId, command.event, command.source);
     }
+  }
+
+  /**
+   * The warehouse or the carrier says the parcel left or arrived. The hub learns it before the
+   * platform does: the order moves on (never back), its stock is consumed, and what it owes on
+   * shipping (the buyer's SMS, the channel's ship confirmation) is queued, once per stage.
+   */
+  private async shipment(tenant: string, orderId: string, event: ShipmentEvent, source: string): Promise<CommandResult> {
+    const order = this.orderById(tenant, orderId);
+    if (!order) return { ok: false, error: `no order ${orderId}` };
+    const target = event.stage === 'delivered' ? 'completed' : 'shipped';
+    const doc = structuredClone(order.doc);
+    if (checkTransition(doc.status, target).legal && doc.status !== target) doc.status = target;
+    if (Date.parse(event.at) > Date.parse(doc.updatedAt)) doc.updatedAt = event.at;
+    const outcome = await this.applyVersion(order, doc, source);
+    if (order.stage === 'allocated' || order.stage === 'released') {
+      this.consumeAll(order, source);
+      order.stage = 'shipped';
+      order.dirty = true;
+    }
+    this.event(order, event.stage, source, { carrier: event.carrier ?? null, waybillNo: event.waybillNo ?? null, at: event.at });
+    this.queueDeliveries(order, event.stage, { carrier: event.carrier ?? null, waybillNo: event.waybillNo ?? null, at: event.at });
+    return { ok: true, detail: { orderId, outcome, status: order.doc.status } };
   }
 
   /**

@@ -63,7 +63,7 @@ export interface DeliveryPlan {
    * (address change after release), refunded (a refund after the documents went out: the
    * reversing documents, one per refund change, each naming what it reverses).
    */
-  on?: 'released' | 'cancelled' | 'held' | 'shortfall' | 'updated' | 'refunded';
+  on?: 'released' | 'cancelled' | 'held' | 'shortfall' | 'updated' | 'refunded' | 'shipped' | 'delivered';
 }
 
 export interface StockConfig {
@@ -111,7 +111,18 @@ export type Command =
   | { kind: 'release'; tenant: string; orderId: string; actor: string }
   | { kind: 'after-sale'; tenant: string; channel: string; externalId: string; event: AfterSaleEvent; source: string }
   | { kind: 'adjust'; tenant: string; lines: StockAdjustment[]; reason: string; source: 'api' | 'file'; actor: string }
-  | { kind: 'reconcile'; tenant: string; repair: boolean; actor: string };
+  | { kind: 'reconcile'; tenant: string; repair: boolean; actor: string }
+  | { kind: 'shipment'; tenant: string; orderId: string; event: ShipmentEvent; source: string };
+
+/** What the warehouse or the carrier says about an order's parcel (WMS confirm, route push). */
+export interface ShipmentEvent {
+  /** shipped: the parcel left (the WMS confirmed it); delivered: the buyer signed for it. */
+  stage: 'shipped' | 'delivered';
+  carrier?: string;
+  waybillNo?: string;
+  /** ISO-8601 with offset. */
+  at: string;
+}
 
 /** What a reconcile found: levels whose reserved count disagrees with the reservations, and reservations of orders that no longer need them. */
 export interface ReconcileReport {
