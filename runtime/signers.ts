@@ -8,6 +8,7 @@ import { signDingTalk } from '../adapters/im-dingtalk/sign.ts';
 import { signAliyunRpc, stringToSign } from '../adapters/sms-aliyun/sign.ts';
 import { javaUrlEncode, msgDigest } from '../adapters/carrier-sf/sign.ts';
 import { callbackSign, querySign } from '../adapters/tracking-kuaidi100/sign.ts';
+import { qimenSign, signSource } from '../adapters/wms-qimen/sign.ts';
 
 export interface Signer {
   /** The input object the scheme takes, for --help. */
@@ -33,6 +34,15 @@ export const SIGNERS: Record<string, Signer> = {
     sign: async (input, secret) => {
       const timestamp = Number(text(input.timestamp, 'timestamp'));
       return { sign: await signDingTalk(secret, timestamp), signed: `${timestamp}\n${secret}` };
+    },
+  },
+  qimen: {
+    input: 'every query parameter of the call (method, app_key, timestamp, v, sign_method, customerId …), flat strings, without sign; optional body (the raw XML)',
+    secret: 'the app secret',
+    sign: async (input, secret) => {
+      const { body = '', ...rest } = input as Record<string, string>;
+      const params = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, text(v, k)]));
+      return { sign: qimenSign(params, String(body), secret), signed: signSource(params, String(body), secret) };
     },
   },
   sf: {

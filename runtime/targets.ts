@@ -13,6 +13,7 @@ import { createHttpWebhookAdapter, type HttpWebhookConfig } from '../adapters/ht
 import { createAliyunSmsAdapter, type AliyunSmsConfig } from '../adapters/sms-aliyun/index.ts';
 import { createSfAdapter, type SfConfig } from '../adapters/carrier-sf/index.ts';
 import { createKuaidi100Adapter, type Kuaidi100Config } from '../adapters/tracking-kuaidi100/index.ts';
+import { createQimenAdapter, type QimenConfig } from '../adapters/wms-qimen/index.ts';
 import { ConfigError, type HubConfig, type TargetConfig } from './config.ts';
 
 type Factory = (config: TargetConfig, context: { baseDir: string; fetch: typeof fetch }) => Promise<Adapter>;
@@ -34,6 +35,10 @@ const ADAPTERS: Record<string, Factory> = {
   'carrier-sf': async (config, { baseDir, fetch }) => {
     const file = typeof config.mapping === 'string' ? config.mapping : 'adapters/carrier-sf/create-order.yaml';
     return createSfAdapter({ ...(config as unknown as SfConfig), mapping: { text: await readFile(resolve(baseDir, file), 'utf8'), file } }, { fetch });
+  },
+  'wms-qimen': async (config, { baseDir, fetch }) => {
+    const file = typeof config.mapping === 'string' ? config.mapping : 'adapters/wms-qimen/delivery-order.yaml';
+    return createQimenAdapter({ ...(config as unknown as QimenConfig), mapping: { text: await readFile(resolve(baseDir, file), 'utf8'), file } }, { fetch });
   },
   'tracking-kuaidi100': async (config, { fetch }) => createKuaidi100Adapter(config as unknown as Kuaidi100Config, { fetch }),
 };

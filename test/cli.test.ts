@@ -158,7 +158,7 @@ describe('hub.yaml', () => {
     const result = await hub('--config', config, 'mapping', 'lint', 'mappings/tmall.yaml');
     expect(result.code).toBe(1);
     expect(result.err).toContain(`${config}:2:3: stock: unknown key "shortfal"`);
-    expect(result.err).toContain(`${config}:6:9: deliveries.0.on: must be one of "released", "cancelled", "held", "shortfall", "updated"`);
+    expect(result.err).toContain(`${config}:6:9: deliveries.0.on: must be one of "released", "cancelled", "held", "shortfall", "updated", "refunded", "shipped", "delivered"`);
     expect(result.err).toContain(`${config}:8:3: routing: missing rules`);
   });
 
