@@ -154,7 +154,7 @@ describe('hub.yaml', () => {
 
   it('points at unknown keys and bad values in every section', async () => {
     const config = join(tmp, 'hub-sections.yaml');
-    writeFileSync(config, 'stock:\n  shortfal: hold\ndeliveries:\n  - kind: erp.sale_order\n    target: kingdee\n    on: shipped\nrouting:\n  locations: []\n');
+    writeFileSync(config, 'stock:\n  shortfal: hold\ndeliveries:\n  - kind: erp.sale_order\n    target: kingdee\n    on: sent\nrouting:\n  locations: []\n');
     const result = await hub('--config', config, 'mapping', 'lint', 'mappings/tmall.yaml');
     expect(result.code).toBe(1);
     expect(result.err).toContain(`${config}:2:3: stock: unknown key "shortfal"`);
