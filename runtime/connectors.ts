@@ -5,12 +5,17 @@
 import type { ConnectorFactory } from '../core/connector/types.ts';
 import { createWebhookConnector } from '../connectors/webhook/index.ts';
 import { createPosConnector } from '../connectors/pos/index.ts';
+import { createTmallConnector } from '../connectors/tmall/index.ts';
+import { createJdConnector } from '../connectors/jd/index.ts';
 import { ConfigError, type HubConfig } from './config.ts';
 import type { ShopBinding } from './intake.ts';
 
 export const CONNECTORS: Record<string, ConnectorFactory> = {
   webhook: createWebhookConnector,
   pos: createPosConnector,
+  tmall: createTmallConnector,
+  taobao: createTmallConnector,
+  jd: createJdConnector,
 };
 
 export function bindShops(config: HubConfig, deps: { fetch?: typeof fetch; now?: () => number } = {}): ShopBinding[] {

@@ -9,6 +9,8 @@ import { signAliyunRpc, stringToSign } from '../adapters/sms-aliyun/sign.ts';
 import { javaUrlEncode, msgDigest } from '../adapters/carrier-sf/sign.ts';
 import { callbackSign, querySign } from '../adapters/tracking-kuaidi100/sign.ts';
 import { qimenSign, signSource } from '../adapters/wms-qimen/sign.ts';
+import { signTop } from '../connectors/tmall/index.ts';
+import { signJos } from '../connectors/jd/index.ts';
 
 export interface Signer {
   /** The input object the scheme takes, for --help. */
@@ -34,6 +36,25 @@ export const SIGNERS: Record<string, Signer> = {
     sign: async (input, secret) => {
       const timestamp = Number(text(input.timestamp, 'timestamp'));
       return { sign: await signDingTalk(secret, timestamp), signed: `${timestamp}\n${secret}` };
+    },
+  },
+  top: {
+    input: 'all request parameters, flat strings, without sign; sign_method among them (md5, hmac, hmac-sha256); optional body (signed after the parameters, as Qimen does)',
+    secret: 'the app secret',
+    sign: async (input, secret) => {
+      const { body, ...rest } = input as Record<string, string>;
+      const params = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, text(v, k)]));
+      const { sign, signed } = await signTop(params, secret, body === undefined ? undefined : String(body));
+      return { sign, signed };
+    },
+  },
+  jd: {
+    input: 'the JOS system parameters, flat strings (360buy_param_json, access_token, app_key, method, timestamp, v …)',
+    secret: 'the app secret',
+    sign: async (input, secret) => {
+      const params = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, text(v, k)]));
+      const { sign, signed } = signJos(params, secret);
+      return { sign, signed };
     },
   },
   qimen: {

@@ -227,3 +227,19 @@ describe('hub sign for carriers', () => {
     expect(JSON.parse(result.out)).toEqual({ sign: 'IIKJtuLVzoFTu4kHI8M8vA==', signed: '%7B%22language%22%3A%22zh-CN%22%2C%22orderId%22%3A%22QIAO-20200618-004%22%7D12312334453453<secret>' });
   });
 });
+
+describe('hub sign for channels', () => {
+  it('reproduces TOP\'s documented example (open.taobao.com docId=101617)', async () => {
+    const params = { method: 'taobao.item.seller.get', timestamp: '2016-01-01 12:00:00', app_key: '12345678', v: '2.0', sign_method: 'md5', session: 'test', format: 'json', fields: 'num_iid,title,nick,price,num', num_iid: '11223344' };
+    const result = await hub('sign', 'top', '--secret', 'helloworld', '--json', JSON.stringify(params));
+    expect(JSON.parse(result.out).sign).toBe('66987CB115214E59E6EC978214934FB8');
+    expect(result.out).not.toContain('helloworld');
+  });
+
+  it('signs JOS requests the way JD\'s SDK does', async () => {
+    const result = await hub('sign', 'jd', '--secret', 'sec', '--json', JSON.stringify({ method: 'jingdong.pop.order.search', app_key: 'k', access_token: 't', timestamp: '2024-05-01 10:00:00', v: '2.0', '360buy_param_json': '{"page":"1"}' }));
+    const { createHash } = await import('node:crypto');
+    const expected = createHash('md5').update('sec360buy_param_json{"page":"1"}access_tokentapp_keykmethodjingdong.pop.order.searchtimestamp2024-05-01 10:00:00v2.0sec').digest('hex').toUpperCase();
+    expect(JSON.parse(result.out).sign).toBe(expected);
+  });
+});
