@@ -7,6 +7,7 @@ import { createWebhookConnector } from '../connectors/webhook/index.ts';
 import { createPosConnector } from '../connectors/pos/index.ts';
 import { createTmallConnector } from '../connectors/tmall/index.ts';
 import { createJdConnector } from '../connectors/jd/index.ts';
+import { createDouyinConnector } from '../connectors/douyin/index.ts';
 import { ConfigError, type HubConfig } from './config.ts';
 import type { ShopBinding } from './intake.ts';
 
@@ -16,6 +17,7 @@ export const CONNECTORS: Record<string, ConnectorFactory> = {
   tmall: createTmallConnector,
   taobao: createTmallConnector,
   jd: createJdConnector,
+  douyin: createDouyinConnector,
 };
 
 export function bindShops(config: HubConfig, deps: { fetch?: typeof fetch; now?: () => number } = {}): ShopBinding[] {

@@ -11,6 +11,7 @@ import { callbackSign, querySign } from '../adapters/tracking-kuaidi100/sign.ts'
 import { qimenSign, signSource } from '../adapters/wms-qimen/sign.ts';
 import { signTop } from '../connectors/tmall/index.ts';
 import { signJos } from '../connectors/jd/index.ts';
+import { signDoudian, signDoudianPush } from '../connectors/douyin/index.ts';
 
 export interface Signer {
   /** The input object the scheme takes, for --help. */
@@ -54,6 +55,22 @@ export const SIGNERS: Record<string, Signer> = {
     sign: async (input, secret) => {
       const params = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, text(v, k)]));
       const { sign, signed } = signJos(params, secret);
+      return { sign, signed };
+    },
+  },
+  doudian: {
+    input: '{ app_key, method, param_json, timestamp, v, sign_method } (param_json an object, serialised by the platform rule, or a string)',
+    secret: 'the app secret',
+    sign: async (input, secret) => {
+      const { sign, signed } = await signDoudian(input as never, secret);
+      return { sign, signed };
+    },
+  },
+  'doudian-push': {
+    input: '{ app_key, body } (the raw push body)',
+    secret: 'the app secret',
+    sign: async (input, secret) => {
+      const { sign, signed } = signDoudianPush({ app_key: text(input.app_key, 'app_key'), body: text(input.body, 'body') }, secret);
       return { sign, signed };
     },
   },
