@@ -8,6 +8,7 @@ import { createPosConnector } from '../connectors/pos/index.ts';
 import { createTmallConnector } from '../connectors/tmall/index.ts';
 import { createJdConnector } from '../connectors/jd/index.ts';
 import { createDouyinConnector } from '../connectors/douyin/index.ts';
+import { createYouzanConnector } from '../connectors/youzan/index.ts';
 import { ConfigError, type HubConfig } from './config.ts';
 import type { ShopBinding } from './intake.ts';
 
@@ -18,6 +19,7 @@ export const CONNECTORS: Record<string, ConnectorFactory> = {
   taobao: createTmallConnector,
   jd: createJdConnector,
   douyin: createDouyinConnector,
+  youzan: createYouzanConnector,
 };
 
 export function bindShops(config: HubConfig, deps: { fetch?: typeof fetch; now?: () => number } = {}): ShopBinding[] {

@@ -12,6 +12,7 @@ import { qimenSign, signSource } from '../adapters/wms-qimen/sign.ts';
 import { signTop } from '../connectors/tmall/index.ts';
 import { signJos } from '../connectors/jd/index.ts';
 import { signDoudian, signDoudianPush } from '../connectors/douyin/index.ts';
+import { signYouzanPush } from '../connectors/youzan/index.ts';
 
 export interface Signer {
   /** The input object the scheme takes, for --help. */
@@ -72,6 +73,15 @@ export const SIGNERS: Record<string, Signer> = {
     sign: async (input, secret) => {
       const { sign, signed } = signDoudianPush({ app_key: text(input.app_key, 'app_key'), body: text(input.body, 'body') }, secret);
       return { sign, signed };
+    },
+  },
+  'youzan-push': {
+    input: '{ client_id, msg } (the raw msg field; or { client_id, body } for the Event-Sign header over the raw body)',
+    secret: 'the client secret',
+    sign: async (input, secret) => {
+      const clientId = text(input.client_id, 'client_id');
+      const { sign, signed } = input.body !== undefined ? signYouzanPush({ client_id: clientId, body: text(input.body, 'body') }, secret) : signYouzanPush({ client_id: clientId, msg: text(input.msg, 'msg') }, secret);
+      return { sign, signed: signed + secret };
     },
   },
   qimen: {

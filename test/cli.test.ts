@@ -243,3 +243,10 @@ describe('hub sign for channels', () => {
     expect(JSON.parse(result.out).sign).toBe(expected);
   });
 });
+
+describe('hub sign for pushes', () => {
+  it('reproduces the Youzan push vector published with cuncle/YouzanyunPush', async () => {
+    const result = await hub('sign', 'youzan-push', '--secret', '2', '--json', JSON.stringify({ client_id: '1', body: '{"test":1}' }));
+    expect(JSON.parse(result.out)).toEqual({ sign: '4a553ae0b22d6ab013ec53ee291d688b', signed: '1{"test":1}<secret>' });
+  });
+});
