@@ -21,7 +21,13 @@ export async function startServer(config: HubConfig, options: { host?: string; p
   const log = options.log ?? ((e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
   const hub = await openHub(config, options.url ? { url: options.url } : {});
   const shops = bindShops(config);
-  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, log });
+  // WMS targets that confirm shipments call back on /callbacks/<tenant>/qimen/<target>.
+  const qimen = Object.fromEntries(
+    Object.entries(config.targets)
+      .filter(([, t]) => t.adapter === 'wms-qimen')
+      .map(([name, t]) => [name, { secret: String(t.appSecret ?? ''), codePrefix: typeof t.codePrefix === 'string' ? t.codePrefix : 'DO-' }]),
+  );
+  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
   });

@@ -7,11 +7,14 @@ import { Hono } from 'hono';
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
 import { receivePush, type ShopBinding } from '../intake.ts';
+import { receiveQimenConfirm, type QimenCallbackTarget } from './callbacks.ts';
 
 export interface AppDeps {
   store: Store;
   pipeline: Pipeline;
   shops: ShopBinding[];
+  /** WMS targets that call back (deliveryorder.confirm), by target name. */
+  qimen?: Record<string, QimenCallbackTarget>;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -30,6 +33,17 @@ export function createApp(deps: AppDeps): Hono {
     const outcome = await receivePush(deps.store, deps.pipeline, binding, { method: c.req.method, headers, query: c.req.query(), body: await c.req.text() });
     log({ event: outcome.rejected ? 'push.rejected' : 'push.received', channel: binding.channel, shop: binding.shop, reason: outcome.rejected, ingested: outcome.ingested, queued: outcome.queued, replayed: outcome.replayed });
     return new Response(outcome.body, { status: outcome.status, headers: outcome.headers ?? {} });
+  });
+
+  app.post('/callbacks/:tenant/qimen/:target', async (c) => {
+    const target = c.req.param('target');
+    const config = deps.qimen?.[target];
+    if (!config) return c.text('no such WMS target', 404);
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
+    const outcome = await receiveQimenConfirm(deps, c.req.param('tenant'), target, config, { query: c.req.query(), body: await c.req.text(), headers });
+    log({ event: 'wms.confirm', target, note: outcome.note });
+    return new Response(outcome.body, { status: outcome.status, headers: { 'content-type': 'text/xml; charset=utf-8' } });
   });
 
   app.post('/pos/:shop/sales', async (c) => {
