@@ -19,6 +19,7 @@ import { openLibsqlStore } from '../runtime/store/libsql.ts';
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DELIVERIES = Number(process.env.DELIVERIES ?? 5000);
 const LIMIT = Number(process.env.LIMIT ?? 400);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 128);
 
 async function sink(): Promise<{ url: string; stats: () => Promise<{ received: number; duplicates: number; requests: number[] }>; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'adapters/http-webhook/sandbox/server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -53,7 +54,7 @@ try {
     const tenant = `r${round}`;
     const open = await sink();
     await queue(store, tenant, 'sink', DELIVERIES);
-    const dispatcher = new Dispatcher(store, { sink: createHttpWebhookAdapter({ url: open.url }, { fetch }) }, { tenants: [tenant], batchSize: 1000, concurrency: 64 });
+    const dispatcher = new Dispatcher(store, { sink: createHttpWebhookAdapter({ url: open.url }, { fetch }) }, { tenants: [tenant], batchSize: 1000, concurrency: CONCURRENCY });
     const start = performance.now();
     await drain(dispatcher, store, tenant);
     fast.push((DELIVERIES / (performance.now() - start)) * 1000);

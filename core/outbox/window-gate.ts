@@ -12,6 +12,7 @@ export class WindowGate {
   private readonly times: number[];
   private chain: Promise<void> = Promise.resolve();
   private readonly gap: number;
+  private readonly slack: number;
   private nextSlot = 0;
 
   constructor(
@@ -23,6 +24,7 @@ export class WindowGate {
   ) {
     this.times = [...earlier].sort((a, b) => a - b).slice(-calls);
     this.gap = perMs / calls;
+    this.slack = Math.min(this.gap * 3, 20);
     const last = this.times[this.times.length - 1];
     if (last !== undefined) this.nextSlot = last + this.gap;
   }
@@ -33,9 +35,11 @@ export class WindowGate {
         const now = this.clock();
         const oldest = this.times[0];
         const windowOpen = this.times.length < this.calls || oldest === undefined || now - oldest >= this.perMs;
-        // Pacing keeps a schedule (one slot every perMs / calls), not the time of the last pass:
-        // a timer that wakes late does not push every later call back.
-        const due = now >= this.nextSlot;
+        // Pacing keeps a schedule (one slot every perMs / calls), not the time of the last pass,
+        // and may run up to a few slots ahead of it: a timer that wakes late (they wake whole
+        // milliseconds late) does not push every later call back. The window check above
+        // stays exact whatever the pacing does.
+        const due = now >= this.nextSlot - this.slack;
         if (windowOpen && due) {
           this.nextSlot = Math.max(this.nextSlot, now - this.gap) + this.gap;
           this.times.push(now);
