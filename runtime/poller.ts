@@ -43,7 +43,8 @@ export async function pullShop(store: Store, pipeline: Pipeline, binding: ShopBi
   const end = now.getTime() - minutes(options.lagMinutes);
   while (report.pages < options.maxPages) {
     if (!window) {
-      const from = new Date(Math.max(options.firstFrom.getTime(), doneTo.getTime() - minutes(options.overlapMinutes)));
+      // `firstFrom` bounds only a shop's very first pull: after downtime the cursor resumes where it stopped.
+      const from = row?.done_to ? new Date(doneTo.getTime() - minutes(options.overlapMinutes)) : new Date(Math.max(options.firstFrom.getTime(), doneTo.getTime() - minutes(options.overlapMinutes)));
       const to = new Date(Math.min(from.getTime() + minutes(options.windowMinutes), end));
       if (to.getTime() <= doneTo.getTime()) break;
       window = { from: from.toISOString(), to: to.toISOString(), cursor: undefined };

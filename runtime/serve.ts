@@ -12,6 +12,8 @@ import { DEFAULT_PULL, pullShop } from './poller.ts';
 import { createApp } from './server/app.ts';
 import { loadTargets } from './targets.ts';
 
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export interface Running {
   url: string;
   stop(): Promise<void>;
@@ -48,15 +50,21 @@ export async function startServer(config: HubConfig, options: { host?: string; p
         try {
           const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, ...pull, firstFrom });
           if (report.orders || report.error) log({ event: 'pull', channel: binding.channel, shop: binding.shop, ...report });
+        } catch (error) {
+          log({ event: 'pull.failed', channel: binding.channel, shop: binding.shop, error: errorMessage(error) });
         } finally {
           busy = false;
         }
       }, (pull.everySeconds ?? 60) * 1000),
     );
   }
-  timers.push(setInterval(() => void fetchNamedOrders(hub.store, hub.pipeline, shops), 2000));
+  timers.push(
+    setInterval(() => {
+      fetchNamedOrders(hub.store, hub.pipeline, shops).catch((error) => log({ event: 'fetch.failed', error: errorMessage(error) }));
+    }, 2000),
+  );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
-  const dispatcher = new Dispatcher(hub.store, await loadTargets(config), { tenants });
+  const dispatcher = new Dispatcher(hub.store, await loadTargets(config), { tenants, onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
   dispatcher.start();
 
   return {

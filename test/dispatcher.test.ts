@@ -53,6 +53,21 @@ describe('the dispatcher', () => {
     ]);
   });
 
+  it('keeps running after a failed round (a busy database), and reports the failure', async () => {
+    const erp = target();
+    await queue([{ key: 'A' }]);
+    const realWrite = store.writeTransaction.bind(store);
+    let writes = 0;
+    store.writeTransaction = ((work: never) => (++writes === 1 ? Promise.reject(new Error('SQLITE_BUSY: database is locked')) : realWrite(work))) as Store['writeTransaction'];
+    const errors: string[] = [];
+    const dispatcher = new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], onError: (e) => errors.push((e as Error).message) });
+    dispatcher.start(5, 1);
+    for (let i = 0; i < 200 && (await statusOf('A'))?.status !== 'delivered'; i++) await new Promise((r) => setTimeout(r, 10));
+    await dispatcher.stop();
+    expect(errors).toEqual(['SQLITE_BUSY: database is locked']);
+    expect(await statusOf('A')).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
   it('keeps the order of effects: a receivable waits for its sale order', async () => {
     const erp = target();
     await queue([{ key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);

@@ -33,6 +33,8 @@ export interface DispatcherOptions {
   limits?: Record<string, TargetLimits>;
   now?: () => Date;
   random?: () => number;
+  /** Where a failed round is reported; the loop carries on after it (a busy database passes). */
+  onError?: (error: unknown) => void;
 }
 
 export interface RoundReport {
@@ -124,6 +126,8 @@ export class Dispatcher {
         let busy = false;
         try {
           busy = (await this.runOnce()).claimed > 0;
+        } catch (error) {
+          this.options.onError?.(error);
         } finally {
           if (this.running) this.timers.add(setTimeout(() => void loop(), busy ? 0 : idleMs));
         }
