@@ -51,7 +51,9 @@ export async function receivePush(store: Store, pipeline: Pipeline, binding: Sho
     } else if (item.kind === 'fetch') {
       fetches.push(item.externalId);
     } else {
-      await pipeline.applyAfterSale(tenant, channel, item.externalId, { type: item.type, ...(item.lineIds ? { lineIds: item.lineIds } : {}), at: item.at }, `push:${ids[0] ?? 'unknown'}`);
+      // Keyed by what it says, so each item of a message is kept and a repeated one is kept once.
+      const source = `push:${item.type}:${(item.lineIds ?? []).join('+') || '*'}:${item.at}`;
+      await pipeline.applyAfterSale(tenant, channel, item.externalId, { type: item.type, ...(item.lineIds ? { lineIds: item.lineIds } : {}), at: item.at }, source);
     }
   }
   const at = now.toISOString();

@@ -98,6 +98,20 @@ describe('the dispatcher', () => {
     expect(await statusOf('A')).toMatchObject({ status: 'delivered' });
   });
 
+  it('replays only the newest of a channel\'s dead stock values, and none when one is already pending', async () => {
+    const at = (minute: number) => `2024-05-01T10:0${minute}:00.000Z`;
+    const stock = (key: string, status: string, minute: number) => ['t1', `dlv_${key}`, 'tmall', 'channel.stock', key, null, null, '{}', status, 0, at(minute), 'channel.stock/tmall/SKU-A', at(minute), at(minute)];
+    const columns = ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'coalesce_key', 'created_at', 'updated_at'];
+    await store.batch(insertRows('outbox', columns, [stock('v1', 'dead', 1), stock('v2', 'dead', 2)]));
+    expect(await replayDeadLetters(store, 't1', { all: true }, now())).toBe(1);
+    expect((await statusOf('v1'))?.status).toBe('superseded');
+    expect((await statusOf('v2'))?.status).toBe('pending');
+
+    await store.batch(insertRows('outbox', columns, [stock('v3', 'dead', 3)]));
+    expect(await replayDeadLetters(store, 't1', { target: 'tmall' }, now())).toBe(0);
+    expect((await statusOf('v3'))?.status).toBe('superseded');
+  });
+
   it('holds back what waits for a dead letter, and replays both together', async () => {
     const erp = target([{ outcome: 'failed', code: '11', reason: 'credit limit' }]);
     await queue([{ key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);

@@ -329,6 +329,48 @@ describe('after-sale news, holds and stock commands', () => {
     expect(kinds).toEqual(['created', 'backorder_filled']);
   });
 
+  it('applies a cancel that comes in the same moment as its order, instead of leaving it pending', async () => {
+    await Promise.all([
+      pipeline.applyAfterSale('t1', 'webhook', 'W20', { type: 'cancel', at: '2024-05-01T10:30:00+08:00' }, 'msg-20'),
+      pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W20') }),
+    ]);
+    expect(await store.query('SELECT status, stage FROM orders WHERE tenant = ?', ['t1'])).toEqual([{ status: 'cancelled', stage: 'closed' }]);
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 0 });
+    expect(await count('SELECT count(*) n FROM pending_after_sale WHERE tenant = ?', 't1')).toBe(0);
+  });
+
+  it('fills a backorder once when two receipts arrive at once', async () => {
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W21', { items: [{ sku: 'SKU-B', title: 'b', quantity: 2, price: '1.00' }], total: '2.00' }) });
+    const receipts = await Promise.all([1, 2].map((n) => pipeline.adjustStock('t1', [{ sku: 'SKU-B', location: 'WH-GZ', delta: 2 }], { reason: `receipt ${n}`, source: 'api', actor: 'wms' })));
+    expect(receipts.map((r) => (r.ok ? (r.detail as { backordersFilled: number }).backordersFilled : -1)).sort()).toEqual([0, 1]);
+    expect(await level('SKU-B', 'WH-GZ')).toEqual({ on_hand: 5, reserved: 2 });
+    expect(await count("SELECT count(*) n FROM outbox WHERE tenant = ? AND kind = 'wms.delivery_order'", 't1')).toBe(1);
+  });
+
+  it('does not fill the backorder of a refunded line, nor of an order cancelled as the stock arrives', async () => {
+    const items = [{ id: '1', sku: 'SKU-A', title: 'a', quantity: 1, price: '1.00' }, { id: '2', sku: 'SKU-B', title: 'b', quantity: 2, price: '1.00' }];
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W22', { items, total: '3.00' }) });
+    await pipeline.applyAfterSale('t1', 'webhook', 'W22', { type: 'refund', lineIds: ['2'], at: '2024-05-01T11:00:00+08:00' }, 'msg-22');
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W23', { items: [{ sku: 'SKU-B', title: 'b', quantity: 2, price: '1.00' }], total: '2.00' }) });
+    const [, receipt] = await Promise.all([
+      pipeline.applyAfterSale('t1', 'webhook', 'W23', { type: 'cancel', at: '2024-05-01T11:00:00+08:00' }, 'msg-23'),
+      pipeline.adjustStock('t1', [{ sku: 'SKU-B', location: 'WH-GZ', delta: 4 }], { reason: 'receipt', source: 'api', actor: 'wms' }),
+    ]);
+    expect(receipt).toMatchObject({ ok: true, detail: { backordersFilled: 0 } });
+    expect(await level('SKU-B', 'WH-GZ')).toEqual({ on_hand: 5, reserved: 0 });
+    expect(await count('SELECT count(*) n FROM shortfalls WHERE tenant = ? AND resolved_at IS NULL', 't1')).toBe(0);
+  });
+
+  it('tells the warehouse of every address change, each once', async () => {
+    pipeline = new Pipeline(store, config({ deliveries: [{ kind: 'wms.address_update', target: 'qimen', on: 'updated' }] }));
+    const moved = (address: string, updatedAt: string) => order('W24', { updatedAt, shippingAddress: { name: '林小姐', phone: '13800138000', province: '四川省', city: '成都市', district: '武侯区', address } });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W24') });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: moved('天府大道2号', '2024-05-01T11:00:00+08:00') });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: moved('天府大道3号', '2024-05-01T12:00:00+08:00') });
+    await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: moved('天府大道3号', '2024-05-01T12:00:00+08:00') });
+    expect(await count("SELECT count(*) n FROM outbox WHERE tenant = ? AND kind = 'wms.address_update'", 't1')).toBe(2);
+  });
+
   it('learns from the warehouse and the carrier that a parcel left and arrived, once per stage', async () => {
     const created = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W4') });
     const orderId = created.orders[0]!.orderId;

@@ -81,7 +81,8 @@ class GroupWork {
   private readonly quarantineUpdates: Statement[] = [];
   private readonly eventRows: SqlValue[][] = [];
   private readonly shortfallRows: SqlValue[][] = [];
-  private readonly shortfallResolved: Array<{ tenant: string; orderId: string }> = [];
+  /** Shortfalls this group settled, of a whole order or one line (refunded). */
+  private readonly shortfallResolved: Array<{ tenant: string; orderId: string; lineId?: string }> = [];
   private readonly outboxRows: SqlValue[][] = [];
   private readonly orders = new Map<string, OrderRecord>(); // tenant/channel/externalId
   private readonly reservations = new Map<string, ReservationRecord[]>(); // tenant/orderId
@@ -513,8 +514,8 @@ class GroupWork {
       if ((plan.on ?? 'released') !== on) continue;
       const parcels = plan.per === 'shipment' ? shipments.map((s, i) => ({ index: i + 1, shipment: s })) : [{ index: 0, shipment: null }];
       for (const { index, shipment } of parcels) {
-        // Each refund change owes its own reversing document; the other events, one per order.
-        const key = deliveryKey(plan.kind, order, index) + (on === 'refunded' ? `/refund-v${order.version}` : '');
+        // Each refund and each change owes its own document; the other events, one per order.
+        const key = deliveryKey(plan.kind, order, index) + (on === 'refunded' ? `/refund-v${order.version}` : on === 'updated' ? `/v${order.version}` : '');
         const after = plan.after ? deliveryKey(plan.after, order, plan.per === 'shipment' ? index : 0) : null;
         const reverses = on === 'refunded' && after ? { reverses: after } : {};
         const payload = { orderId: order.id, channel: order.channel, externalId: order.externalId, event: on, ...detail, ...reverses, ...(shipment ? { shipment: index, location: shipment.location, carrier: shipment.carrier, lines: shipment.lines } : {}) };
@@ -534,6 +535,8 @@ class GroupWork {
     const active = this.reservationsOf(order.tenant, order.id).filter((r) => r.status === 'active' && r.lineId === lineId);
     for (const r of active) this.settle(order.tenant, r, 'released');
     if (active.length) this.event(order, 'released', inboxId, { reason: 'line refunded', lines: active.map((r) => ({ lineId, sku: r.sku, location: r.location, quantity: r.quantity })) });
+    // A refunded line no longer waits for stock.
+    this.shortfallResolved.push({ tenant: order.tenant, orderId: order.id, lineId });
   }
 
   private consumeAll(order: OrderRecord, inboxId: string): void {
@@ -623,8 +626,12 @@ class GroupWork {
       s.push({ sql: 'UPDATE reservations SET status = ?, updated_at = ? WHERE tenant = ? AND id = ?', args: [r.status, this.nowIso, tenant, r.id] });
     }
     s.push(...insertRows('shortfalls', ['tenant', 'id', 'order_id', 'line_id', 'sku', 'quantity', 'policy', 'created_at'], this.shortfallRows));
-    for (const { tenant, orderId } of this.shortfallResolved) {
-      s.push({ sql: 'UPDATE shortfalls SET resolved_at = ? WHERE tenant = ? AND order_id = ? AND resolved_at IS NULL', args: [this.nowIso, tenant, orderId] });
+    for (const { tenant, orderId, lineId } of this.shortfallResolved) {
+      s.push(
+        lineId === undefined
+          ? { sql: 'UPDATE shortfalls SET resolved_at = ? WHERE tenant = ? AND order_id = ? AND resolved_at IS NULL', args: [this.nowIso, tenant, orderId] }
+          : { sql: 'UPDATE shortfalls SET resolved_at = ? WHERE tenant = ? AND order_id = ? AND line_id = ? AND resolved_at IS NULL', args: [this.nowIso, tenant, orderId, lineId] },
+      );
     }
     for (const { tenant, id, status } of this.reservationUpdates) {
       s.push({ sql: 'UPDATE reservations SET status = ?, updated_at = ? WHERE tenant = ? AND id = ?', args: [status, this.nowIso, tenant, id] });
@@ -664,6 +671,8 @@ class GroupWork {
         if (!order) {
           // The order has not come yet: keep the news and apply it when it does.
           this.pendingRows.push([command.tenant, command.channel, command.externalId, command.source, this.nowIso, JSON.stringify(command.event)]);
+          // The order may still come in this very group.
+          listIn(this.pendingAfterSale, orderKey(command.tenant, command.channel, command.externalId)).push({ event: command.event, source: command.source });
           return { ok: true, detail: { pending: true } };
         }
         const outcome = await this.applyAfterSale(order, command.event, command.source);
@@ -804,13 +813,19 @@ class GroupWork {
     );
     await this.loadOrdersById(rows.map((r) => ({ tenant, id: String(r.order_id) })));
     const stock = this.stockOf(tenant);
+    // The database still shows what this group has already settled: filled, cancelled, refunded.
+    const settled = new Set([
+      ...this.resolvedShortfalls.filter((x) => x.tenant === tenant).map((x) => `id/${x.id}`),
+      ...this.shortfallResolved.filter((x) => x.tenant === tenant).map((x) => `${x.orderId}/${x.lineId ?? '*'}`),
+    ]);
     let filled = 0;
     for (const r of rows) {
       const order = this.orderById(tenant, String(r.order_id));
+      if (!order || order.stage === 'closed' || settled.has(`id/${String(r.id)}`) || settled.has(`${order.id}/*`) || settled.has(`${order.id}/${String(r.line_id)}`)) continue;
       const sku = String(r.sku);
       const quantity = Number(r.quantity);
       const location = stock.locationsOf(sku).find((l) => stock.available(sku, l.location) >= quantity)?.location;
-      if (!order || !location) continue;
+      if (!location) continue;
       stock.reserve(sku, location, quantity);
       this.reservationsOf(tenant, order.id).push({ id: newId('rsv', this.now.getTime()), orderId: order.id, lineId: String(r.line_id), sku, location, quantity, status: 'active', isNew: true, dirty: true });
       this.resolvedShortfalls.push({ tenant, id: String(r.id) });

@@ -26,7 +26,32 @@ export async function replayDeadLetters(store: Store, tenant: string, filter: De
   const w = where(filter);
   const at = now.toISOString();
   return store.writeTransaction(async (tx) => {
-    const keys = (await tx.query(`SELECT idempotency_key FROM outbox WHERE tenant = ? AND status = 'dead' AND ${w.sql}`, [tenant, ...w.args])).map((r) => String(r.idempotency_key));
+    const dead = await tx.query(`SELECT idempotency_key, coalesce_key FROM outbox WHERE tenant = ? AND status = 'dead' AND ${w.sql} ORDER BY created_at DESC, id DESC`, [tenant, ...w.args]);
+    if (dead.length === 0) return 0;
+    // A coalesced value (a channel's stock) is worth sending only as its newest: an older dead row,
+    // or any when a newer one is already pending, is superseded rather than sent stale.
+    const coalesceKeys = [...new Set(dead.map((r) => r.coalesce_key).filter((k) => k !== null).map(String))];
+    const pending = new Set(
+      coalesceKeys.length
+        ? (await tx.query(`SELECT coalesce_key FROM outbox WHERE tenant = ? AND status = 'pending' AND coalesce_key IN (${coalesceKeys.map(() => '?').join(', ')})`, [tenant, ...coalesceKeys])).map((r) => String(r.coalesce_key))
+        : [],
+    );
+    const keys: string[] = [];
+    const superseded: string[] = [];
+    for (const r of dead) {
+      const coalesceKey = r.coalesce_key === null ? null : String(r.coalesce_key);
+      if (coalesceKey !== null && pending.has(coalesceKey)) superseded.push(String(r.idempotency_key));
+      else keys.push(String(r.idempotency_key));
+      if (coalesceKey !== null) pending.add(coalesceKey);
+    }
+    if (superseded.length) {
+      await tx.batch([
+        {
+          sql: `UPDATE outbox SET status = 'superseded', last_error = 'superseded by a newer value', updated_at = ? WHERE tenant = ? AND status = 'dead' AND idempotency_key IN (${superseded.map(() => '?').join(', ')})`,
+          args: [at, tenant, ...superseded],
+        },
+      ]);
+    }
     if (keys.length === 0) return 0;
     const marks = keys.map(() => '?').join(', ');
     const [replayed, unblocked] = await tx.batch([

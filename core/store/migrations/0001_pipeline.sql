@@ -93,7 +93,7 @@ CREATE TABLE outbox (
   order_id        TEXT,
   after_key       TEXT,                  -- idempotency key of a delivery that must succeed first
   payload         TEXT NOT NULL,         -- JSON reference; the adapter builds the body at send time
-  status          TEXT NOT NULL,         -- pending | sending | unknown | delivered | dead
+  status          TEXT NOT NULL,         -- pending | sending | unknown | delivered | dead | superseded
   attempts        INTEGER NOT NULL DEFAULT 0,
   priority        INTEGER NOT NULL DEFAULT 0,
   next_attempt_at TEXT NOT NULL,
