@@ -112,17 +112,16 @@ describe('the dispatcher', () => {
     expect((await statusOf('v3'))?.status).toBe('superseded');
   });
 
-  it('holds back what waits for a dead letter, and replays both together', async () => {
+  it('holds back what waits for a dead letter, down the chain, and replays them together', async () => {
     const erp = target([{ outcome: 'failed', code: '11', reason: 'credit limit' }]);
-    await queue([{ key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);
+    await queue([{ key: 'voucher/1', after: 'receivable/1', kind: 'erp.voucher' }, { key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);
     const dispatcher = new Dispatcher(store, { erp: erp.adapter }, { tenants: ['t1'], now });
-    await dispatcher.runOnce();
-    await dispatcher.runOnce();
+    for (let i = 0; i < 3; i++) await dispatcher.runOnce();
     expect(await statusOf('receivable/1')).toMatchObject({ status: 'dead', last_error: 'blocked: sale/1 is a dead letter' });
-    expect(await replayDeadLetters(store, 't1', { target: 'erp', kind: 'erp.sale_order' }, now())).toBe(2);
-    await dispatcher.runOnce();
-    await dispatcher.runOnce();
-    expect(erp.received.map((r) => r.key)).toEqual(['sale/1', 'sale/1', 'receivable/1']);
+    expect(await statusOf('voucher/1')).toMatchObject({ status: 'dead', last_error: 'blocked: receivable/1 is a dead letter' });
+    expect(await replayDeadLetters(store, 't1', { target: 'erp', kind: 'erp.sale_order' }, now())).toBe(3);
+    for (let i = 0; i < 3; i++) await dispatcher.runOnce();
+    expect(erp.received.map((r) => r.key)).toEqual(['sale/1', 'sale/1', 'receivable/1', 'voucher/1']);
   });
 
   it('sends a permanent failure to the dead letters at once, with the target\'s message', async () => {

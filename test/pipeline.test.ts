@@ -388,6 +388,18 @@ describe('after-sale news, holds and stock commands', () => {
     expect((await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W4', { updatedAt: '2024-05-03T10:00:00+08:00' }) })).orders[0]!.outcome).toBe('illegal');
   });
 
+  it('flags a parcel that left for an order cancelled meanwhile, and tells the buyer nothing', async () => {
+    const created = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W25') });
+    const orderId = created.orders[0]!.orderId;
+    await pipeline.applyAfterSale('t1', 'webhook', 'W25', { type: 'cancel', at: '2024-05-01T10:30:00+08:00' }, 'msg-25');
+    const shipped = await pipeline.recordShipment('t1', orderId, { stage: 'shipped', carrier: 'sf', waybillNo: 'SF1234567890', at: '2024-05-01T15:00:00+08:00' }, 'qimen:confirm');
+    expect(shipped).toEqual({ ok: true, detail: { orderId, outcome: 'flagged', status: 'cancelled' } });
+    expect(await count("SELECT count(*) n FROM outbox WHERE tenant = ? AND kind LIKE 'sms.%'", 't1')).toBe(0);
+    const [row] = await store.query('SELECT stage, flags FROM orders WHERE tenant = ? AND id = ?', ['t1', orderId]);
+    expect(row!.stage).toBe('closed');
+    expect(JSON.parse(String(row!.flags))).toEqual([{ kind: 'shipped_after_close', detail: { carrier: 'sf', waybillNo: 'SF1234567890', at: '2024-05-01T15:00:00+08:00', source: 'qimen:confirm' } }]);
+  });
+
   it('reconciles: reports drift and leaked reservations, and repairs them on request', async () => {
     await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
     await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W2') });

@@ -695,6 +695,15 @@ class GroupWork {
   private async shipment(tenant: string, orderId: string, event: ShipmentEvent, source: string): Promise<CommandResult> {
     const order = this.orderById(tenant, orderId);
     if (!order) return { ok: false, error: `no order ${orderId}` };
+    const parcel = { carrier: event.carrier ?? null, waybillNo: event.waybillNo ?? null, at: event.at };
+    if (order.stage === 'closed') {
+      // Goods left (or arrived) for an order cancelled or refunded meanwhile: a person must get
+      // them back or bill them; the buyer is told nothing and the closed order stays closed.
+      order.flags = [...(order.flags ?? []), { kind: `${event.stage}_after_close`, detail: { ...parcel, source } }];
+      order.dirty = true;
+      this.event(order, `${event.stage}_after_close`, source, parcel);
+      return { ok: true, detail: { orderId, outcome: 'flagged', status: order.doc.status } };
+    }
     const target = event.stage === 'delivered' ? 'completed' : 'shipped';
     const doc = structuredClone(order.doc);
     if (checkTransition(doc.status, target).legal && doc.status !== target) doc.status = target;
@@ -705,8 +714,8 @@ class GroupWork {
       order.stage = 'shipped';
       order.dirty = true;
     }
-    this.event(order, event.stage, source, { carrier: event.carrier ?? null, waybillNo: event.waybillNo ?? null, at: event.at });
-    this.queueDeliveries(order, event.stage, { carrier: event.carrier ?? null, waybillNo: event.waybillNo ?? null, at: event.at });
+    this.event(order, event.stage, source, parcel);
+    this.queueDeliveries(order, event.stage, parcel);
     return { ok: true, detail: { orderId, outcome, status: order.doc.status } };
   }
 

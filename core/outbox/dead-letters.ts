@@ -53,15 +53,21 @@ export async function replayDeadLetters(store: Store, tenant: string, filter: De
       ]);
     }
     if (keys.length === 0) return 0;
-    const marks = keys.map(() => '?').join(', ');
-    const [replayed, unblocked] = await tx.batch([
-      { sql: `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND status = 'dead' AND idempotency_key IN (${marks})`, args: [at, at, tenant, ...keys] },
-      {
-        sql: `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND status = 'dead' AND last_error LIKE 'blocked: %' AND after_key IN (${marks})`,
-        args: [at, at, tenant, ...keys],
-      },
+    // What waits for a replayed row (and what waits for that, down the chain) comes back with it.
+    const replaying = new Set(keys);
+    for (let frontier = keys; frontier.length; ) {
+      const blocked = await tx.query(
+        `SELECT idempotency_key FROM outbox WHERE tenant = ? AND status = 'dead' AND last_error LIKE 'blocked: %' AND after_key IN (${frontier.map(() => '?').join(', ')})`,
+        [tenant, ...frontier],
+      );
+      frontier = blocked.map((r) => String(r.idempotency_key)).filter((k) => !replaying.has(k));
+      for (const k of frontier) replaying.add(k);
+    }
+    const all = [...replaying];
+    const [replayed] = await tx.batch([
+      { sql: `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, last_error = NULL, updated_at = ? WHERE tenant = ? AND status = 'dead' AND idempotency_key IN (${all.map(() => '?').join(', ')})`, args: [at, at, tenant, ...all] },
     ]);
-    return (replayed ?? 0) + (unblocked ?? 0);
+    return replayed ?? 0;
   });
 }
 
