@@ -388,6 +388,22 @@ describe('after-sale news, holds and stock commands', () => {
     expect((await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W4', { updatedAt: '2024-05-03T10:00:00+08:00' }) })).orders[0]!.outcome).toBe('illegal');
   });
 
+  it('ships an order of two parcels parcel by parcel, consuming each parcel\'s stock as it leaves', async () => {
+    // 5 of SKU-A at WH-SH, so the 6 units of line 2 go from WH-GZ: two parcels.
+    const items = [{ id: '1', sku: 'SKU-A', title: 'a', quantity: 2, price: '1.00' }, { id: '2', sku: 'SKU-A', title: 'a', quantity: 6, price: '1.00' }];
+    const created = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W26', { items, total: '8.00' }) });
+    const orderId = created.orders[0]!.orderId;
+    const confirm = (parcel: number) => pipeline.recordShipment('t1', orderId, { stage: 'shipped', carrier: 'sf', waybillNo: `SF${parcel}`, parcel, at: '2024-05-01T15:00:00+08:00' }, `qimen:confirm:${parcel}`);
+    expect(await confirm(2)).toEqual({ ok: true, detail: { orderId, outcome: 'updated', status: 'partially_shipped' } });
+    expect(await level('SKU-A', 'WH-GZ')).toEqual({ on_hand: 4, reserved: 0 });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 5, reserved: 2 });
+    expect(await confirm(2)).toEqual({ ok: true, detail: { orderId, outcome: 'unchanged', status: 'partially_shipped' } });
+    expect(await confirm(1)).toEqual({ ok: true, detail: { orderId, outcome: 'updated', status: 'shipped' } });
+    expect(await level('SKU-A', 'WH-SH')).toEqual({ on_hand: 3, reserved: 0 });
+    expect(await store.query('SELECT stage FROM orders WHERE tenant = ? AND id = ?', ['t1', orderId])).toEqual([{ stage: 'shipped' }]);
+    expect(await count("SELECT count(*) n FROM outbox WHERE tenant = ? AND kind = 'sms.shipped'", 't1')).toBe(1);
+  });
+
   it('flags a parcel that left for an order cancelled meanwhile, and tells the buyer nothing', async () => {
     const created = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W25') });
     const orderId = created.orders[0]!.orderId;

@@ -43,7 +43,8 @@ interface OrderRecord {
   priority: number;
   flags: Array<{ kind: string; detail: unknown }> | null;
   extraLines: Line[];
-  shipments: ShipmentPlan[];
+  /** The routed parcels; a parcel the warehouse confirmed carries when it left. */
+  shipments: Array<ShipmentPlan & { shippedAt?: string; waybillNo?: string }>;
   addressKey: string | null;
   buyerKey: string | null;
   createdAt: string;
@@ -539,8 +540,10 @@ class GroupWork {
     this.shortfallResolved.push({ tenant: order.tenant, orderId: order.id, lineId });
   }
 
-  private consumeAll(order: OrderRecord, inboxId: string): void {
-    const active = this.reservationsOf(order.tenant, order.id).filter((r) => r.status === 'active');
+  /** Consumes the order's reservations, or only those of one parcel. */
+  private consumeAll(order: OrderRecord, inboxId: string, parcel?: ShipmentPlan): void {
+    const inParcel = (r: ReservationRecord) => !parcel || (r.location === parcel.location && parcel.lines.some((l) => l.lineId === r.lineId));
+    const active = this.reservationsOf(order.tenant, order.id).filter((r) => r.status === 'active' && inParcel(r));
     for (const r of active) this.settle(order.tenant, r, 'consumed');
     if (active.length) this.event(order, 'consumed', inboxId, { lines: active.map((r) => ({ lineId: r.lineId, sku: r.sku, location: r.location, quantity: r.quantity })) });
   }
@@ -704,14 +707,22 @@ class GroupWork {
       this.event(order, `${event.stage}_after_close`, source, parcel);
       return { ok: true, detail: { orderId, outcome: 'flagged', status: order.doc.status } };
     }
-    const target = event.stage === 'delivered' ? 'completed' : 'shipped';
+    // A confirm naming one parcel of several ships that parcel; the order is shipped with its last.
+    const index = event.stage === 'shipped' && event.parcel !== undefined && order.shipments.length > 1 && order.shipments[event.parcel - 1] ? event.parcel - 1 : null;
+    if (index !== null) {
+      if (order.shipments[index]!.shippedAt) return { ok: true, detail: { orderId, outcome: 'unchanged', status: order.doc.status } };
+      order.shipments = order.shipments.map((s, i) => (i === index ? { ...s, shippedAt: event.at, ...(event.waybillNo ? { waybillNo: event.waybillNo } : {}) } : s));
+      order.dirty = true;
+    }
+    const partly = index !== null && order.shipments.some((s) => !s.shippedAt);
+    const target = event.stage === 'delivered' ? 'completed' : partly ? 'partially_shipped' : 'shipped';
     const doc = structuredClone(order.doc);
     if (checkTransition(doc.status, target).legal && doc.status !== target) doc.status = target;
     if (Date.parse(event.at) > Date.parse(doc.updatedAt)) doc.updatedAt = event.at;
     const outcome = await this.applyVersion(order, doc, source);
     if (order.stage === 'allocated' || order.stage === 'released') {
-      this.consumeAll(order, source);
-      order.stage = 'shipped';
+      this.consumeAll(order, source, partly ? order.shipments[index!] : undefined);
+      if (!partly) order.stage = 'shipped';
       order.dirty = true;
     }
     this.event(order, event.stage, source, parcel);

@@ -120,6 +120,8 @@ export interface ShipmentEvent {
   stage: 'shipped' | 'delivered';
   carrier?: string;
   waybillNo?: string;
+  /** Which of the order's parcels (1-based, as in its delivery codes); absent: all of them. */
+  parcel?: number;
   /** ISO-8601 with offset. */
   at: string;
 }
