@@ -3,6 +3,7 @@
  * pulls, the fetcher for orders pushes only named, and the delivery engine.
  */
 import { serve } from '@hono/node-server';
+import { credentialsNeedAttention } from '../core/connector/types.ts';
 import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
 import { bindShops } from './connectors.ts';
@@ -62,6 +63,14 @@ export async function startServer(config: HubConfig, options: { host?: string; p
     setInterval(() => {
       fetchNamedOrders(hub.store, hub.pipeline, shops).catch((error) => log({ event: 'fetch.failed', error: errorMessage(error) }));
     }, 2000),
+  );
+  timers.push(
+    setInterval(() => {
+      for (const { channel, shop, connector } of shops) {
+        const health = connector.health?.();
+        if (health && credentialsNeedAttention(health)) log({ event: 'credentials.warning', channel, shop, ...health.token });
+      }
+    }, 60_000),
   );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
   const dispatcher = new Dispatcher(hub.store, await loadTargets(config), { tenants, onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });

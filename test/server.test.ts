@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signStandardWebhook } from '../connectors/webhook/index.ts';
 import { parseConfig } from '../runtime/config.ts';
+import { createApp } from '../runtime/server/app.ts';
 import { startServer, type Running } from '../runtime/serve.ts';
 import { openLibsqlStore } from '../runtime/store/libsql.ts';
 import { mkdtempSync } from 'node:fs';
@@ -92,3 +93,17 @@ function encodeGbk(text: string): Uint8Array<ArrayBuffer> {
   }
   return Uint8Array.from(out);
 }
+
+describe('GET /shops/health', () => {
+  it('shows each shop\'s credential state, warning of a token that is due or failing, and never the token', async () => {
+    const token = (state: 'valid' | 'refresh-due', failures = 0) => ({ state, expiresAt: '2024-05-08T10:00:00.000Z', lastRefreshAt: '2024-05-01T10:00:00.000Z', lastRefreshError: failures ? 'invalid client' : null, consecutiveRefreshFailures: failures });
+    const shop = (name: string, health?: () => { token: ReturnType<typeof token> }) => ({ tenant: 't1', channel: 'youzan', shop: name, connector: { channel: 'youzan', limits: {}, ...(health ? { health } : {}) } });
+    const app = createApp({ store: {} as never, pipeline: {} as never, shops: [shop('a', () => ({ token: token('valid') })), shop('b', () => ({ token: token('refresh-due', 2) })), shop('c')] });
+    const body = await (await app.request('/shops/health')).json();
+    expect(body).toEqual([
+      { tenant: 't1', channel: 'youzan', shop: 'a', credentials: { token: token('valid') }, warning: false },
+      { tenant: 't1', channel: 'youzan', shop: 'b', credentials: { token: token('refresh-due', 2) }, warning: true },
+      { tenant: 't1', channel: 'youzan', shop: 'c', credentials: null, warning: null },
+    ]);
+  });
+});

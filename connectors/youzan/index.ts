@@ -67,7 +67,7 @@ export interface YouzanHealth {
   token: TokenHealth;
 }
 
-export type YouzanConnector = Connector & { health(): YouzanHealth };
+export type YouzanConnector = Omit<Connector, 'health'> & { health(): YouzanHealth };
 
 export const createYouzanConnector: ConnectorFactory = (shop, deps) => createYouzan(shop, deps);
 

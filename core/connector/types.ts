@@ -74,6 +74,24 @@ export interface Connector {
   receive?(request: PushRequest): Promise<PushResult>;
   /** Tells the channel how many of a SKU it may sell (through the delivery engine's outbox). */
   updateStock?(item: { sku: string; available: number; channelSkuId?: string }): Promise<SendOutcome>;
+  /** The state of the shop's credentials, for people and alerts: never a secret or token. */
+  health?(): CredentialHealth;
+}
+
+/** A token that is due, expired or failing to refresh needs a person before orders stop coming. */
+export function credentialsNeedAttention(health: CredentialHealth): boolean {
+  return health.token.state === 'expired' || health.token.state === 'refresh-due' || health.token.consecutiveRefreshFailures > 0;
+}
+
+export interface CredentialHealth {
+  token: {
+    /** none: never fetched; refresh-due: inside the refresh margin. */
+    state: 'none' | 'valid' | 'refresh-due' | 'expired';
+    expiresAt: string | null;
+    lastRefreshAt: string | null;
+    lastRefreshError: string | null;
+    consecutiveRefreshFailures: number;
+  };
 }
 
 export type ConnectorFactory = (shop: ShopConfig, deps: ConnectorDeps) => Connector;

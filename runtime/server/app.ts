@@ -4,6 +4,7 @@
  * join it later; the Workers entry serves the same app.
  */
 import { Hono } from 'hono';
+import { credentialsNeedAttention } from '../../core/connector/types.ts';
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
 import { receivePush, type ShopBinding } from '../intake.ts';
@@ -24,6 +25,16 @@ export function createApp(deps: AppDeps): Hono {
   const byRoute = new Map(deps.shops.map((s) => [`${s.channel}/${s.shop}`, s]));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // Each shop's credentials: a token about to expire or failing to refresh stops its orders.
+  app.get('/shops/health', (c) =>
+    c.json(
+      deps.shops.map(({ tenant, channel, shop, connector }) => {
+        const health = connector.health?.();
+        return { tenant, channel, shop, credentials: health ?? null, warning: health ? credentialsNeedAttention(health) : null };
+      }),
+    ),
+  );
 
   app.post('/webhooks/:channel/:shop', async (c) => {
     const binding = byRoute.get(`${c.req.param('channel')}/${c.req.param('shop')}`);
