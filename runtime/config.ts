@@ -35,6 +35,8 @@ export interface ShopEntry {
   shop: string;
   tenant?: string;
   baseUrl?: string;
+  /** When a token issued by hand expires (connectors that refresh their own token know it themselves). */
+  tokenExpiresAt?: string;
   /** Pull on a schedule (channels that have a pull API). */
   pull?: { everySeconds?: number; windowMinutes?: number; overlapMinutes?: number; lagMinutes?: number; since?: string };
   [key: string]: unknown;
@@ -150,6 +152,7 @@ export const hubConfigSchema = {
           shop: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9_.-]+$' },
           tenant: { type: 'string', minLength: 1 },
           baseUrl: { type: 'string' },
+          tokenExpiresAt: { type: 'string', format: 'date-time', description: 'When a token issued by hand (TOP session, JD or Douyin access token) expires; health warns 3 days ahead.' },
           pull: {
             type: 'object',
             additionalProperties: false,

@@ -2,7 +2,7 @@
  * hub.yaml `shops:` → connectors. Adding a channel is one folder under connectors/ and one
  * line in CONNECTORS.
  */
-import type { ConnectorFactory } from '../core/connector/types.ts';
+import type { ConnectorFactory, CredentialHealth } from '../core/connector/types.ts';
 import { createWebhookConnector } from '../connectors/webhook/index.ts';
 import { createPosConnector } from '../connectors/pos/index.ts';
 import { createTmallConnector } from '../connectors/tmall/index.ts';
@@ -31,9 +31,20 @@ export function bindShops(config: HubConfig, deps: { fetch?: typeof fetch; now?:
       problems.push(`${config.file ?? 'hub.yaml'}: shops[${i}]: no connector for channel "${entry.channel}" (connectors: ${Object.keys(CONNECTORS).join(', ')})`);
       continue;
     }
-    const connector = factory({ ...entry, baseUrl: entry.baseUrl ?? '' }, { fetch: deps.fetch ?? fetch, now: deps.now ?? Date.now });
+    const now = deps.now ?? Date.now;
+    const connector = factory({ ...entry, baseUrl: entry.baseUrl ?? '' }, { fetch: deps.fetch ?? fetch, now });
+    const expiresAt = entry.tokenExpiresAt;
+    if (!connector.health && expiresAt) connector.health = () => handIssuedTokenHealth(Date.parse(expiresAt), now());
     bindings.push({ tenant: entry.tenant ?? 'default', channel: entry.channel, shop: entry.shop, connector });
   }
   if (problems.length) throw new ConfigError(problems);
   return bindings;
+}
+
+const WARN_AHEAD_MS = 3 * 24 * 3600_000;
+
+/** A token the merchant authorised by hand: only its expiry is known, and renewing it takes a person. */
+function handIssuedTokenHealth(expiresAt: number, now: number): CredentialHealth {
+  const state = now >= expiresAt ? 'expired' : now >= expiresAt - WARN_AHEAD_MS ? 'refresh-due' : 'valid';
+  return { token: { state, expiresAt: new Date(expiresAt).toISOString(), lastRefreshAt: null, lastRefreshError: null, consecutiveRefreshFailures: 0 } };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signStandardWebhook } from '../connectors/webhook/index.ts';
 import { parseConfig } from '../runtime/config.ts';
+import { bindShops } from '../runtime/connectors.ts';
 import { createApp } from '../runtime/server/app.ts';
 import { startServer, type Running } from '../runtime/serve.ts';
 import { openLibsqlStore } from '../runtime/store/libsql.ts';
@@ -105,5 +106,17 @@ describe('GET /shops/health', () => {
       { tenant: 't1', channel: 'youzan', shop: 'b', credentials: { token: token('refresh-due', 2) }, warning: true },
       { tenant: 't1', channel: 'youzan', shop: 'c', credentials: null, warning: null },
     ]);
+  });
+
+  it('knows a hand-issued token by its configured expiry, and warns 3 days ahead', async () => {
+    const config = parseConfig(
+      `shops:
+  - { channel: jd, shop: main, baseUrl: "http://127.0.0.1:9", appKey: k, appSecret: s, accessToken: t, tokenExpiresAt: "2024-05-10T00:00:00+08:00" }
+`,
+      'hub.yaml',
+      {},
+    );
+    const stateOn = (day: string) => bindShops(config, { now: () => Date.parse(day) })[0]!.connector.health!().token.state;
+    expect([stateOn('2024-05-06T00:00:00+08:00'), stateOn('2024-05-08T00:00:00+08:00'), stateOn('2024-05-10T00:00:00+08:00')]).toEqual(['valid', 'refresh-due', 'expired']);
   });
 });
