@@ -3,6 +3,7 @@
  * pulls, the fetcher for orders pushes only named, and the delivery engine.
  */
 import { serve } from '@hono/node-server';
+import { DEFAULT_ORDER_ID_PREFIX } from '../adapters/carrier-sf/order-id.ts';
 import { credentialsNeedAttention } from '../core/connector/types.ts';
 import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
@@ -30,7 +31,13 @@ export async function startServer(config: HubConfig, options: { host?: string; p
       .filter(([, t]) => t.adapter === 'wms-qimen')
       .map(([name, t]) => [name, { secret: String(t.appSecret ?? ''), codePrefix: typeof t.codePrefix === 'string' ? t.codePrefix : 'DO-' }]),
   );
-  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, log });
+  // SF targets with a pushToken take route pushes on /callbacks/<tenant>/sf/<target>?token=….
+  const sf = Object.fromEntries(
+    Object.entries(config.targets)
+      .filter(([, t]) => t.adapter === 'carrier-sf' && typeof t.pushToken === 'string' && t.pushToken)
+      .map(([name, t]) => [name, { pushToken: String(t.pushToken), orderIdPrefix: typeof t.orderIdPrefix === 'string' ? t.orderIdPrefix : DEFAULT_ORDER_ID_PREFIX }]),
+  );
+  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
   });

@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startQimenSandbox, type QimenSandbox } from '../adapters/wms-qimen/sandbox/server.ts';
-import { signStandardWebhook } from '../connectors/webhook/index.ts';
 import { parseConfig } from '../runtime/config.ts';
 import { startServer, type Running } from '../runtime/serve.ts';
+import { pushPaidOrder, seedSku1, SITE_SHOP_YAML } from './support/site-shop.ts';
 import { openLibsqlStore } from '../runtime/store/libsql.ts';
 
 const db = `file:${join(mkdtempSync(join(tmpdir(), 'hub-wms-')), 'hub.db')}`;
@@ -15,13 +15,9 @@ let running: Running;
 
 beforeAll(async () => {
   wms = await startQimenSandbox();
-  const seed = await openLibsqlStore({ url: db });
-  await seed.batch([{ sql: "INSERT INTO stock_levels (tenant, sku, location, on_hand, reserved, safety, updated_at) VALUES ('t1', 'SKU-1', 'wh-sh', 10, 0, 0, '2024-01-01T00:00:00Z')" }]);
-  await seed.close();
+  await seedSku1(db);
   const config = parseConfig(
-    `shops:
-  - { channel: webhook, shop: site, tenant: t1, secret: "\${env:HOOK}" }
-targets:
+    `${SITE_SHOP_YAML}targets:
   qimen:
     adapter: wms-qimen
     baseUrl: ${wms.url}
@@ -47,16 +43,7 @@ afterAll(async () => {
 
 describe('hub serve with a Qimen WMS', () => {
   it('sends the delivery order, takes the signed confirm back, and ships the order with its waybill', { timeout: 30_000 }, async () => {
-    const body = JSON.stringify({
-      id: 'WEB-7', status: 'paid', createdAt: '2024-05-01T10:00:00+08:00', updatedAt: '2024-05-01T10:00:00+08:00',
-      customer: { id: 'b7' },
-      shippingAddress: { name: '林小姐', phone: '13800138000', province: '上海市', city: '上海市', district: '静安区', address: '南京西路1号' },
-      items: [{ id: '1', sku: 'SKU-1', title: 'T恤', quantity: 2, price: '59.00' }], total: '118.00',
-    });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const { sign } = await signStandardWebhook({ id: 'm7', timestamp, payload: body }, SECRET);
-    const pushed = await fetch(`${running.url}/webhooks/webhook/site`, { method: 'POST', headers: { 'webhook-id': 'm7', 'webhook-timestamp': timestamp, 'webhook-signature': sign }, body });
-    expect(pushed.status).toBe(204);
+    expect(await pushPaidOrder(running.url, SECRET, 'WEB-7')).toBe(204);
 
     // The delivery engine inside hub serve sends the delivery order to the WMS.
     for (let i = 0; i < 50 && wms.orders.size === 0; i++) await new Promise((r) => setTimeout(r, 100));

@@ -8,7 +8,7 @@ import { credentialsNeedAttention } from '../../core/connector/types.ts';
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
 import { receivePush, type ShopBinding } from '../intake.ts';
-import { receiveQimenConfirm, type QimenCallbackTarget } from './callbacks.ts';
+import { receiveQimenConfirm, receiveSfRoutePush, type QimenCallbackTarget, type SfRouteTarget } from './callbacks.ts';
 
 export interface AppDeps {
   store: Store;
@@ -16,6 +16,8 @@ export interface AppDeps {
   shops: ShopBinding[];
   /** WMS targets that call back (deliveryorder.confirm), by target name. */
   qimen?: Record<string, QimenCallbackTarget>;
+  /** SF targets whose route push comes back here, by target name. */
+  sf?: Record<string, SfRouteTarget>;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -55,6 +57,15 @@ export function createApp(deps: AppDeps): Hono {
     const outcome = await receiveQimenConfirm(deps, c.req.param('tenant'), target, config, { query: c.req.query(), body: await c.req.text(), headers });
     log({ event: 'wms.confirm', target, note: outcome.note });
     return new Response(outcome.body, { status: outcome.status, headers: { 'content-type': 'text/xml; charset=utf-8' } });
+  });
+
+  app.post('/callbacks/:tenant/sf/:target', async (c) => {
+    const target = c.req.param('target');
+    const config = deps.sf?.[target];
+    if (!config) return c.text('no such SF target', 404);
+    const outcome = await receiveSfRoutePush(deps, c.req.param('tenant'), target, config, { url: c.req.url, contentType: c.req.header('content-type') ?? null, body: await c.req.text() });
+    log({ event: 'carrier.route', target, note: outcome.note });
+    return new Response(outcome.body, { status: outcome.status, headers: { 'content-type': outcome.contentType } });
   });
 
   app.post('/pos/:shop/sales', async (c) => {

@@ -1,11 +1,13 @@
 /**
  * What the targets call back with: the WMS's deliveryorder.confirm (the parcel left, with its
- * carrier and waybill). The order is found from the delivery order code the hub derived from
+ * carrier and waybill) and SF's route push (collected, signed for). The order is found from the delivery order code the hub derived from
  * the delivery's idempotency key, so no extra state is needed to match a confirm to its order.
  */
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
 import { confirmResponse, deliveryOrderCodeFor, verifyAndParseConfirm } from '../../adapters/wms-qimen/index.ts';
+import { routePushReply, verifyAndParseRoutePush } from '../../adapters/carrier-sf/route-push.ts';
+import { sfOrderIdFor } from '../../adapters/carrier-sf/order-id.ts';
 
 export interface QimenCallbackTarget {
   secret: string;
@@ -19,11 +21,19 @@ export async function orderForDeliveryCode(store: Store, tenant: string, target:
     const [row] = await store.query('SELECT id FROM orders WHERE tenant = ? AND channel = ? AND external_id = ?', [tenant, readable[1]!, readable[2]!]);
     if (row) return { orderId: String(row.id), parcel: Number(readable[3]) };
   }
-  const creates = await store.query("SELECT idempotency_key, order_id FROM outbox WHERE tenant = ? AND target = ? AND kind = 'wms.delivery_order' AND order_id IS NOT NULL", [tenant, target]);
-  for (const row of creates) {
+  return deliveryWithCode(store, tenant, target, code, (key) => deliveryOrderCodeFor(key, prefix));
+}
+
+/**
+ * The order and parcel of the delivery to `target` whose idempotency key derives `code` (the
+ * targets hash keys into their own document numbers, so the match is made by deriving again).
+ */
+async function deliveryWithCode(store: Store, tenant: string, target: string, code: string, derive: (key: string) => Promise<string>): Promise<{ orderId: string; parcel?: number } | null> {
+  const deliveries = await store.query('SELECT idempotency_key, order_id FROM outbox WHERE tenant = ? AND target = ? AND order_id IS NOT NULL', [tenant, target]);
+  for (const row of deliveries) {
     const key = String(row.idempotency_key);
-    if ((await deliveryOrderCodeFor(key, prefix)) !== code) continue;
-    // A delivery order per parcel ends its key with the parcel's number; one per order does not.
+    if ((await derive(key)) !== code) continue;
+    // A delivery per parcel ends its key with the parcel's number; one per order does not.
     const parcel = /\/(\d+)$/.exec(key)?.[1];
     return { orderId: String(row.order_id), ...(parcel ? { parcel: Number(parcel) } : {}) };
   }
@@ -58,4 +68,42 @@ export async function receiveQimenConfirm(
     if (!result.ok) return { status: 200, body: confirmResponse(false, result.error), note: result.error };
   }
   return { status: 200, body: confirmResponse(true, 'ok'), note: confirm.status };
+}
+
+export interface SfRouteTarget {
+  /** The secret in the push URL registered with SF (its push carries no signature). */
+  pushToken: string;
+  orderIdPrefix: string;
+}
+
+/**
+ * SF's route push: a node saying the parcel was collected ships it, a signed-for node delivers
+ * it; the other nodes are acknowledged and left to the tracking views. Nodes of waybills the hub
+ * did not create are acknowledged too, or SF would push them again for ever.
+ */
+export async function receiveSfRoutePush(
+  deps: { store: Store; pipeline: Pipeline },
+  tenant: string,
+  target: string,
+  config: SfRouteTarget,
+  request: { url: string; contentType: string | null; body: string },
+): Promise<{ status: number; contentType: string; body: string; note: string }> {
+  const parsed = verifyAndParseRoutePush(request, { token: config.pushToken });
+  if (!parsed.ok) return { ...parsed.reply, note: parsed.reason };
+  let applied = 0;
+  for (const route of parsed.routes) {
+    if (!route.orderId || (route.stage !== 'collected' && route.stage !== 'delivered')) continue;
+    const found = await deliveryWithCode(deps.store, tenant, target, route.orderId, (key) => sfOrderIdFor(key, config.orderIdPrefix));
+    if (!found) continue;
+    const result = await deps.pipeline.recordShipment(
+      tenant,
+      found.orderId,
+      { stage: route.stage === 'delivered' ? 'delivered' : 'shipped', carrier: 'SF', waybillNo: route.waybillNo, ...(found.parcel ? { parcel: found.parcel } : {}), at: route.at ?? new Date().toISOString() },
+      `sf:${target}:${route.id}`,
+    );
+    // A failure the pipeline reports is answered as one, so SF pushes the node again.
+    if (!result.ok) return { ...routePushReply(parsed.format, false, result.error), note: result.error };
+    applied++;
+  }
+  return { ...parsed.reply, note: `${parsed.routes.length} nodes, ${applied} applied` };
 }
