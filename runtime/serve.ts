@@ -37,7 +37,12 @@ export async function startServer(config: HubConfig, options: { host?: string; p
       .filter(([, t]) => t.adapter === 'carrier-sf' && typeof t.pushToken === 'string' && t.pushToken)
       .map(([name, t]) => [name, { pushToken: String(t.pushToken), orderIdPrefix: typeof t.orderIdPrefix === 'string' ? t.orderIdPrefix : DEFAULT_ORDER_ID_PREFIX }]),
   );
-  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, log });
+  const kuaidi100 = Object.fromEntries(
+    Object.entries(config.targets)
+      .filter(([, t]) => t.adapter === 'tracking-kuaidi100')
+      .map(([name, t]) => [name, { salt: String(t.salt ?? '') }]),
+  );
+  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
   });

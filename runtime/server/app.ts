@@ -8,7 +8,7 @@ import { credentialsNeedAttention } from '../../core/connector/types.ts';
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
 import { receivePush, type ShopBinding } from '../intake.ts';
-import { receiveQimenConfirm, receiveSfRoutePush, type QimenCallbackTarget, type SfRouteTarget } from './callbacks.ts';
+import { receiveKuaidi100Callback, receiveQimenConfirm, receiveSfRoutePush, type QimenCallbackTarget, type SfRouteTarget } from './callbacks.ts';
 
 export interface AppDeps {
   store: Store;
@@ -18,6 +18,8 @@ export interface AppDeps {
   qimen?: Record<string, QimenCallbackTarget>;
   /** SF targets whose route push comes back here, by target name. */
   sf?: Record<string, SfRouteTarget>;
+  /** Kuaidi100 targets whose tracking callbacks come back here (the salt signs them). */
+  kuaidi100?: Record<string, { salt: string }>;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -65,6 +67,15 @@ export function createApp(deps: AppDeps): Hono {
     if (!config) return c.text('no such SF target', 404);
     const outcome = await receiveSfRoutePush(deps, c.req.param('tenant'), target, config, { url: c.req.url, contentType: c.req.header('content-type') ?? null, body: await c.req.text() });
     log({ event: 'carrier.route', target, note: outcome.note });
+    return new Response(outcome.body, { status: outcome.status, headers: { 'content-type': outcome.contentType } });
+  });
+
+  app.post('/callbacks/:tenant/kuaidi100/:target', async (c) => {
+    const target = c.req.param('target');
+    const config = deps.kuaidi100?.[target];
+    if (!config) return c.text('no such Kuaidi100 target', 404);
+    const outcome = await receiveKuaidi100Callback(deps, c.req.param('tenant'), target, config, await c.req.text());
+    log({ event: 'carrier.tracking', target, note: outcome.note });
     return new Response(outcome.body, { status: outcome.status, headers: { 'content-type': outcome.contentType } });
   });
 

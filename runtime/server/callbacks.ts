@@ -1,6 +1,6 @@
 /**
  * What the targets call back with: the WMS's deliveryorder.confirm (the parcel left, with its
- * carrier and waybill) and SF's route push (collected, signed for). The order is found from the delivery order code the hub derived from
+ * carrier and waybill), SF's route push and Kuaidi100's tracking callback (collected, signed for). The order is found from the delivery order code the hub derived from
  * the delivery's idempotency key, so no extra state is needed to match a confirm to its order.
  */
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
@@ -8,6 +8,7 @@ import type { Store } from '../../core/store/port.ts';
 import { confirmResponse, deliveryOrderCodeFor, verifyAndParseConfirm } from '../../adapters/wms-qimen/index.ts';
 import { routePushReply, verifyAndParseRoutePush } from '../../adapters/carrier-sf/route-push.ts';
 import { sfOrderIdFor } from '../../adapters/carrier-sf/order-id.ts';
+import { callbackReply, verifyAndParseCallback } from '../../adapters/tracking-kuaidi100/callback.ts';
 
 export interface QimenCallbackTarget {
   secret: string;
@@ -106,4 +107,40 @@ export async function receiveSfRoutePush(
     applied++;
   }
   return { ...parsed.reply, note: `${parsed.routes.length} nodes, ${applied} applied` };
+}
+
+/**
+ * Kuaidi100's tracking callback for a waybill the hub subscribed to: collected ships the parcel,
+ * signed for (签收) completes the order. The subscription delivery carries the waybill number,
+ * which finds the order and its parcel.
+ */
+export async function receiveKuaidi100Callback(
+  deps: { store: Store; pipeline: Pipeline },
+  tenant: string,
+  target: string,
+  config: { salt: string },
+  body: string,
+): Promise<{ status: number; contentType: string; body: string; note: string }> {
+  const parsed = verifyAndParseCallback(body, { salt: config.salt });
+  if (!parsed.ok) return { ...parsed.reply, note: parsed.reason };
+  if (parsed.stage !== 'collected' && parsed.stage !== 'delivered') return { ...parsed.reply, note: parsed.stage };
+  const [subscription] = await deps.store.query(
+    "SELECT order_id, json_extract(payload, '$.shipment') AS parcel FROM outbox WHERE tenant = ? AND target = ? AND order_id IS NOT NULL AND json_extract(payload, '$.waybillNo') = ? LIMIT 1",
+    [tenant, target, parsed.waybillNo],
+  );
+  if (!subscription) return { ...parsed.reply, note: `no subscription for ${parsed.waybillNo}` };
+  const result = await deps.pipeline.recordShipment(
+    tenant,
+    String(subscription.order_id),
+    {
+      stage: parsed.stage === 'delivered' ? 'delivered' : 'shipped',
+      carrier: parsed.company,
+      waybillNo: parsed.waybillNo,
+      ...(subscription.parcel ? { parcel: Number(subscription.parcel) } : {}),
+      at: parsed.nodes[0]?.at ?? new Date().toISOString(),
+    },
+    `kuaidi100:${target}:${parsed.waybillNo}:${parsed.state}`,
+  );
+  if (!result.ok) return { ...callbackReply(false, result.error), note: result.error };
+  return { ...parsed.reply, note: parsed.stage };
 }
