@@ -147,6 +147,15 @@ describe('the dispatcher', () => {
     expect(erp.received.map((r) => r.key)).toEqual(['A', 'B', 'B']);
     expect(await statusOf('A')).toMatchObject({ status: 'delivered' });
     expect(await statusOf('B')).toMatchObject({ status: 'delivered' });
+    // Every call is on record, the lookups too: the target's limit counts them after a restart.
+    const calls = await store.query("SELECT o.idempotency_key AS key, a.outcome FROM delivery_attempts a JOIN outbox o ON o.tenant = a.tenant AND o.id = a.delivery_id WHERE a.tenant = 't1' ORDER BY o.idempotency_key, a.id");
+    expect(calls).toEqual([
+      { key: 'A', outcome: 'unknown' },
+      { key: 'A', outcome: 'found' },
+      { key: 'B', outcome: 'unknown' },
+      { key: 'B', outcome: 'absent' },
+      { key: 'B', outcome: 'delivered' },
+    ]);
   });
 
   it('hands an unknown delivery to a person (the dead letters) when the target cannot be asked; a thrown error counts as unknown', async () => {

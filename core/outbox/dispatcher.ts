@@ -57,6 +57,8 @@ interface Decision {
   nextAttemptAt: string;
   error: string | null;
   attempt?: { startedAt: string; durationMs: number; outcome: string; request?: unknown; response?: unknown; error?: string };
+  /** A lookup that found nothing before the send: a call too, which the target's limit counts. */
+  lookup?: { startedAt: string; durationMs: number; outcome: string };
 }
 
 const WINDOW_HEADROOM = 1.02;
@@ -217,12 +219,14 @@ export class Dispatcher {
 
   private async handle({ delivery, wasUnknown }: Claimed): Promise<Decision> {
     const adapter = this.adapters[delivery.target]!;
+    let lookup: Decision['lookup'];
     if (wasUnknown) {
       // Never send again blindly after an ambiguous call: ask the target first.
       if (adapter.lookup) {
         try {
           const { result: found, startedAt } = await this.limited(delivery, () => adapter.lookup!(delivery));
           if (found === 'exists') return this.decide(delivery, { outcome: 'delivered' }, this.attemptOf(startedAt, 'found'));
+          lookup = this.attemptOf(startedAt, 'absent');
         } catch (e) {
           return this.decide(delivery, { outcome: 'unknown', reason: `could not ask the target: ${(e as Error).message}` });
         }
@@ -231,6 +235,11 @@ export class Dispatcher {
         return { delivery, status: 'dead', attempts: delivery.attempts, nextAttemptAt: this.now().toISOString(), error: 'outcome unknown and the target cannot be asked: check it, then replay it or mark it delivered' };
       }
     }
+    const decision = await this.send(delivery, adapter);
+    return lookup ? { ...decision, lookup } : decision;
+  }
+
+  private async send(delivery: Delivery, adapter: Adapter): Promise<Decision> {
     let outcome: SendOutcome;
     let startedAt = this.now();
     try {
@@ -298,11 +307,12 @@ export class Dispatcher {
         args: [d.status, d.attempts, d.nextAttemptAt, d.error, nowIso, d.status, nowIso, tenant, d.delivery.id, this.owner],
       });
     }
-    const attempts: SqlValue[][] = decisions.flatMap((d) =>
-      d.attempt
+    const attempts: SqlValue[][] = decisions.flatMap((d) => [
+      ...(d.lookup ? [[tenant, newId('att'), d.delivery.id, d.delivery.target, d.lookup.startedAt, d.lookup.durationMs, d.lookup.outcome, null, null, null]] : []),
+      ...(d.attempt
         ? [[tenant, newId('att'), d.delivery.id, d.delivery.target, d.attempt.startedAt, d.attempt.durationMs, d.attempt.outcome, json(d.attempt.request), json(d.attempt.response), d.attempt.error ?? null]]
-        : [],
-    );
+        : []),
+    ]);
     return [...statements, ...insertRows('delivery_attempts', ['tenant', 'id', 'delivery_id', 'target', 'started_at', 'duration_ms', 'outcome', 'request', 'response', 'error'], attempts)];
   }
 
