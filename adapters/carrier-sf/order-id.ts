@@ -11,13 +11,14 @@
  * await sfOrderIdFor('carrier.waybill/tmall/2938475610293847561/1') // 'OH' + 26 base32 characters
  */
 
+import { keyDigest } from '../../core/outbox/document-code.ts';
+
 export const DEFAULT_ORDER_ID_PREFIX = 'OH';
 /** 26 base32 characters: 130 bits of the digest. */
 const DIGEST_LENGTH = 26;
 /** SF's orderId is String(64). */
 const MAX_LENGTH = 64;
 const SAFE = /^[A-Za-z0-9_-]*$/;
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 export class OrderIdError extends Error {
   override name = 'OrderIdError';
@@ -30,23 +31,5 @@ export function checkOrderIdPrefix(prefix: string): void {
 
 export async function sfOrderIdFor(idempotencyKey: string, prefix = DEFAULT_ORDER_ID_PREFIX): Promise<string> {
   checkOrderIdPrefix(prefix);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(idempotencyKey)));
-  return prefix + base32(digest).slice(0, DIGEST_LENGTH);
-}
-
-function base32(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31];
-  return out;
+  return prefix + (await keyDigest(idempotencyKey)).slice(0, DIGEST_LENGTH);
 }

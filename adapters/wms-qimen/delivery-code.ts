@@ -14,11 +14,12 @@
  * await deliveryOrderCodeFor('wms.delivery_order/jd/301234567890/1', 'DO-') // 'DO-jd-301234567890-1'
  */
 
+import { documentCodeFor } from '../../core/outbox/document-code.ts';
+
 /** Qimen's deliveryOrderCode is string(50). */
 export const DEFAULT_CODE_MAX_LENGTH = 50;
 const MIN_DIGEST = 16;
 const SAFE = /^[A-Za-z0-9_-]+$/;
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 export class DeliveryCodeError extends Error {
   override name = 'DeliveryCodeError';
@@ -34,30 +35,6 @@ export function checkCodeFormat(prefix: string, maxLength: number): void {
 
 export async function deliveryOrderCodeFor(idempotencyKey: string, prefix: string, maxLength = DEFAULT_CODE_MAX_LENGTH): Promise<string> {
   checkCodeFormat(prefix, maxLength);
-  const parts = idempotencyKey.split('/');
-  const rest = parts.length > 1 ? parts.slice(1) : parts;
-  const readable = prefix + rest.join('-');
-  if (readable.length <= maxLength && SAFE.test(readable)) return readable;
-  const channel = rest.length > 1 && SAFE.test(rest[0]!) ? `${rest[0]!.slice(0, 8)}-` : '';
-  const head = prefix.length + channel.length + MIN_DIGEST <= maxLength ? prefix + channel : prefix;
   // The tail, not the whole key: the create and its cancel must come out the same.
-  const digest = base32(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(rest.join('/')))));
-  return head + digest.slice(0, maxLength - head.length);
-}
-
-function base32(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32[(buffer << (5 - bits)) & 31];
-  return out;
+  return documentCodeFor(idempotencyKey, { prefix, maxLength, minDigest: MIN_DIGEST, digestOf: 'tail' });
 }
