@@ -34,6 +34,8 @@
  * classifyAnswer({ status: 200, text: '{"apiResultCode":"A1000","apiResultData":"{\\"success\\":false,\\"errorCode\\":\\"8016\\",\\"errorMsg\\":\\"重复下单\\"}"}' })
  * // { kind: 'duplicate', code: '8016', reason: 'SF 8016: 重复下单', … }
  */
+import { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
 
 export interface SfEnvelope {
   apiResultCode?: string;
@@ -193,16 +195,3 @@ function classifyHttp(answer: HttpAnswer): Verdict | undefined {
   return { kind: 'failed', code: `http_${status}`, reason: `${what}${status === 404 ? ' (check baseUrl: the gateway is {baseUrl}/std/service)' : ''}` };
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds. */
-export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-export function truncate(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

@@ -13,6 +13,8 @@
  * classifyOperation({ status: 200, text: '{"Result":{"ResponseStatus":{"IsSuccess":true,"SuccessEntitys":[{"Id":1,"Number":"SO-1"}]}}}' }, 'SO-1')
  * // { kind: 'ok', status: …, number: 'SO-1', id: '1' }
  */
+import { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs } from '../../core/outbox/http-answer.ts';
 
 export interface KingdeeMessage {
   FieldName?: string | null;
@@ -176,16 +178,3 @@ function classifyHttp(answer: HttpAnswer): Verdict | undefined {
   return { kind: 'failed', code: `http_${status}`, reason: `${what}${status === 404 ? ' (check baseUrl: it ends in /k3cloud/)' : ''}` };
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds. */
-export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-function truncate(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

@@ -9,6 +9,8 @@
  *   Webhook-Signature: v1=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>
  */
 import type { Adapter, Delivery, SendOutcome, TargetLimits } from '../../core/outbox/types.ts';
+import { retryAfterMs } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs } from '../../core/outbox/http-answer.ts';
 
 export interface HttpWebhookConfig {
   url: string;
@@ -52,10 +54,3 @@ export function createHttpWebhookAdapter(config: HttpWebhookConfig, deps: { fetc
   };
 }
 
-/** Retry-After is seconds or an HTTP date. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}

@@ -21,6 +21,8 @@
  * robot's JSON is `unknown`: the message may have been posted.
  */
 import type { SendOutcome } from '../../core/outbox/types.ts';
+import { retryAfterMs } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs } from '../../core/outbox/http-answer.ts';
 
 /** The robot counts 20 messages in a rolling minute. */
 export const THROTTLE_MS = 60_000;
@@ -90,15 +92,6 @@ export function classifyFailure(error: unknown): SendOutcome {
   if (code && NOT_SENT.has(code)) return { outcome: 'retry', reason: `network: ${code} (${message})` };
   if (e?.name === 'TypeError' && /parse URL|Invalid URL/i.test(e.message ?? '')) return { outcome: 'failed', code: 'config', reason: e.message ?? 'invalid URL' };
   return { outcome: 'unknown', reason: `the connection failed during the call: ${message}` };
-}
-
-/** Retry-After is seconds or an HTTP date. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function parseReply(body: string): { errcode: number; errmsg: string } | null {

@@ -17,6 +17,8 @@
  * A 2xx whose body is not Aliyun's JSON is `unknown`: the SMS may have gone out.
  */
 import type { SendOutcome } from '../../core/outbox/types.ts';
+import { retryAfterMs } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs } from '../../core/outbox/http-answer.ts';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3600_000;
@@ -162,15 +164,6 @@ export function classifyFailure(error: unknown): SendOutcome {
   if (code && NOT_SENT.has(code)) return { outcome: 'retry', reason: `network: ${code} (${message})` };
   if (e?.name === 'TypeError' && /parse URL|Invalid URL/i.test(e.message ?? '')) return { outcome: 'failed', code: 'config', reason: e.message ?? 'invalid URL' };
   return { outcome: 'unknown', reason: `the connection failed during the call: ${message}` };
-}
-
-/** Retry-After is seconds or an HTTP date. */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  const text = header.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export function parseAliyunBody(body: string): AliyunBody | null {

@@ -22,6 +22,8 @@
  * @example
  * classifySubscribe({ status: 200, text: '{"result":false,"returnCode":"501","message":"重复订阅"}' }) // { kind: 'ok', duplicate: true, … }
  */
+import { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -145,16 +147,3 @@ function isTrue(value: unknown): boolean {
   return value === true || String(value).toLowerCase() === 'true';
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds. */
-export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-export function truncate(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

@@ -25,6 +25,8 @@
  * // { kind: 'ok', deliveryOrderId: 'W1', body: { flag: 'success', … } }
  */
 import { child, parseXml, text, truncate, XmlError } from './xml.ts';
+import { retryAfterMs } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs } from '../../core/outbox/http-answer.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -198,11 +200,3 @@ function classifyHttp(answer: HttpAnswer): Early | undefined {
   return { kind: 'failed', code: `http_${status}`, reason: `${what}${status === 404 ? ' (check baseUrl)' : ''}` };
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds. */
-export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const t = value.trim();
-  if (/^\d+$/.test(t)) return Number(t) * 1000;
-  const at = Date.parse(t);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}

@@ -18,6 +18,8 @@
  * parseXml('<response><flag>success</flag></response>') // { response: { flag: 'success' } }
  */
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { truncate } from '../../core/outbox/http-answer.ts';
+export { truncate } from '../../core/outbox/http-answer.ts';
 
 export const XML_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>';
 
@@ -109,7 +111,3 @@ export function list(node: unknown, wrapper: string, item: string): Array<Record
   return items.filter((v): v is Record<string, unknown> => !!v && typeof v === 'object');
 }
 
-export function truncate(value: string, max = 300): string {
-  const flat = value.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

@@ -32,6 +32,8 @@
  * // { kind: 'retry', reason: 'Doudian 60000 触发限流，请稍后重试', afterMs: 60000, code: '60000' }
  */
 import { parsePayloadJson } from '../../core/payload/json.ts';
+import { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
 
 export interface Envelope {
   code?: number | string;
@@ -123,16 +125,3 @@ function credentialHint(subCode: string): string {
   return 'the app lacks the permission or authorisation for this call';
 }
 
-/** Retry-After as milliseconds: seconds, or an HTTP date measured from `now` (epoch ms). */
-export function retryAfterMs(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-export function truncate(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

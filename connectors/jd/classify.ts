@@ -19,6 +19,8 @@
  * // { kind: 'retry', code: '2', reason: 'JD 2 限制时间内调用失败次数 (App Call Limited): …', afterMs: <until 00:00 Beijing>, pauseTarget: true }
  */
 import { isInteger, isSafeNumber, parse } from 'lossless-json';
+import { retryAfterMs, truncate } from '../../core/outbox/http-answer.ts';
+export { truncate } from '../../core/outbox/http-answer.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -149,15 +151,3 @@ function describe(result: Record<string, unknown>): string {
   return parts.length ? parts.join(' / ') : truncate(JSON.stringify(result));
 }
 
-function retryAfterMs(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-export function truncate(text: string, max = 300): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}

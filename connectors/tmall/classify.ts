@@ -25,6 +25,7 @@
  * // { kind: 'retry', reason: 'TOP 7 App Call Limited (accesscontrol.…: This ban will last for 12 more seconds)', afterMs: 12000, pauseTarget: true, code: 'top_7' }
  */
 import { decodeJson } from '../../core/ingest/decode.ts';
+import { retryAfterMs } from '../../core/outbox/http-answer.ts';
 
 export interface TopErrorResponse {
   code?: number | string;
@@ -93,14 +94,6 @@ export function classifyTopError(e: TopErrorResponse): Exclude<TopVerdict, { kin
   if (code === 10 || sub.startsWith('isp.')) return { kind: 'retry', reason, code: tag };
   if (/not-exist|not-found/i.test(sub)) return { kind: 'failed', reason, code: tag, notFound: true };
   return { kind: 'failed', reason, code: tag };
-}
-
-/** Retry-After as seconds or an HTTP date, in milliseconds. */
-function retryAfterMs(value: string | null | undefined, now: number): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /** The whole answer: HTTP status first, then the body. */

@@ -26,6 +26,8 @@
  * // { kind: 'retry', code: '4101', reason: 'Youzan 4101: 请求太频繁', afterMs: 3000, body: … }
  */
 import { parsePayloadJson } from '../../core/payload/json.ts';
+import { retryAfterMs } from '../../core/outbox/http-answer.ts';
+export { retryAfterMs } from '../../core/outbox/http-answer.ts';
 
 export interface HttpAnswer {
   status: number;
@@ -100,14 +102,6 @@ function errorVerdict(code: string, message: string, body: unknown, gateway: boo
 function objectAt(record: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
   const value = record[key];
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/** Retry-After as seconds or an HTTP date. */
-export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 export function truncate(text: string, max = 200): string {
