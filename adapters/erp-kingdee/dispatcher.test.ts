@@ -6,6 +6,7 @@ import { insertRows, type Store } from '../../core/store/port.ts';
 import { openLibsqlStore } from '../../runtime/store/libsql.ts';
 import { createKingdeeAdapter } from './index.ts';
 import { startKingdeeSandbox, type KingdeeSandbox, type KingdeeSandboxOptions } from './sandbox/server.ts';
+import { OUTBOX_COLUMNS, releasedOrderRows } from '../../test/support/released-orders.ts';
 
 const here = (file: string) => new URL(file, import.meta.url);
 const SALE_ORDER = readFileSync(here('./sale-order.yaml'), 'utf8');
@@ -40,14 +41,10 @@ async function start(options: KingdeeSandboxOptions = {}) {
 async function queue(orders: CanonicalOrder[]): Promise<void> {
   const at = new Date(clock).toISOString();
   await store.batch([
-    ...insertRows(
-      'orders',
-      ['tenant', 'id', 'channel', 'external_id', 'status', 'after_sale', 'updated_at', 'updated_ms', 'version', 'doc', 'priority', 'stage', 'created_at', 'last_inbox'],
-      orders.map((o, i) => ['t1', `ord_${i}`, o.channel, o.externalId, o.status, o.afterSale, o.updatedAt, Date.parse(o.updatedAt), 1, JSON.stringify(o), 0, 'released', at, `inb_${i}`]),
-    ),
+    ...releasedOrderRows(orders, at),
     ...insertRows(
       'outbox',
-      ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
+      OUTBOX_COLUMNS,
       orders.flatMap((o, i) => {
         const sale = `erp.sale_order/${o.channel}/${o.externalId}`;
         const payload = JSON.stringify({ orderId: `ord_${i}`, channel: o.channel, externalId: o.externalId, event: 'released' });

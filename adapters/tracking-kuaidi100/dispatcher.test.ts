@@ -5,6 +5,7 @@ import { insertRows, type Store } from '../../core/store/port.ts';
 import { openLibsqlStore } from '../../runtime/store/libsql.ts';
 import { createKuaidi100Adapter } from './index.ts';
 import { startKuaidi100Sandbox, type Kuaidi100Sandbox, type Kuaidi100SandboxOptions } from './sandbox/server.ts';
+import { OUTBOX_COLUMNS, releasedOrderRows } from '../../test/support/released-orders.ts';
 
 const receiver = { name: '张三', phone: '13812345678', province: '浙江省', city: '杭州市', district: '西湖区', address: '文一西路100号' };
 
@@ -33,14 +34,10 @@ async function queue(count: number): Promise<void> {
   const at = new Date(clock).toISOString();
   const orders = Array.from({ length: count }, (_, i) => ({ channel: 'tmall', externalId: `T${i}`, status: 'paid', afterSale: 'none', updatedAt: '2024-05-20T10:16:06+08:00', receiver }) as unknown as CanonicalOrder);
   await store.batch([
-    ...insertRows(
-      'orders',
-      ['tenant', 'id', 'channel', 'external_id', 'status', 'after_sale', 'updated_at', 'updated_ms', 'version', 'doc', 'priority', 'stage', 'created_at', 'last_inbox'],
-      orders.map((o, i) => ['t1', `ord_${i}`, o.channel, o.externalId, o.status, o.afterSale, o.updatedAt, Date.parse(o.updatedAt), 1, JSON.stringify(o), 0, 'released', at, `inb_${i}`]),
-    ),
+    ...releasedOrderRows(orders, at),
     ...insertRows(
       'outbox',
-      ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
+      OUTBOX_COLUMNS,
       orders.map((o, i) => {
         const payload = { orderId: `ord_${i}`, channel: o.channel, externalId: o.externalId, waybillNo: `SF${1_440_000_000_001 + i}`, carrier: 'sf' };
         return ['t1', `dlv_${String(i).padStart(3, '0')}`, 'kuaidi100', 'tracking.subscribe', `tracking.subscribe/${o.channel}/${o.externalId}/1`, `ord_${i}`, null, JSON.stringify(payload), 'pending', 0, at, at, at];

@@ -7,6 +7,7 @@ import { openLibsqlStore } from '../../runtime/store/libsql.ts';
 import { deliveryOrderCodeFor } from './delivery-code.ts';
 import { createQimenAdapter } from './index.ts';
 import { startQimenSandbox, type QimenSandbox, type QimenSandboxOptions } from './sandbox/server.ts';
+import { OUTBOX_COLUMNS, releasedOrderRows } from '../../test/support/released-orders.ts';
 
 const here = (file: string) => new URL(file, import.meta.url);
 const MAPPING = readFileSync(here('./delivery-order.yaml'), 'utf8');
@@ -40,14 +41,10 @@ async function queue(orders: CanonicalOrder[], cancelled: number[] = []): Promis
   const at = new Date(clock).toISOString();
   const shipment = (o: CanonicalOrder) => ({ shipment: 1, location: 'wh-sh', carrier: 'yto', lines: o.lines.map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity })) });
   await store.batch([
-    ...insertRows(
-      'orders',
-      ['tenant', 'id', 'channel', 'external_id', 'status', 'after_sale', 'updated_at', 'updated_ms', 'version', 'doc', 'priority', 'stage', 'created_at', 'last_inbox'],
-      orders.map((o, i) => ['t1', `ord_${i}`, o.channel, o.externalId, o.status, o.afterSale, o.updatedAt, Date.parse(o.updatedAt), 1, JSON.stringify(o), 0, 'released', at, `inb_${i}`]),
-    ),
+    ...releasedOrderRows(orders, at),
     ...insertRows(
       'outbox',
-      ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
+      OUTBOX_COLUMNS,
       orders.flatMap((o, i) => {
         const key = `wms.delivery_order/${o.channel}/${o.externalId}/1`;
         const payload = (event: string) => JSON.stringify({ orderId: `ord_${i}`, channel: o.channel, externalId: o.externalId, event, ...shipment(o) });
