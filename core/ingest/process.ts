@@ -515,8 +515,8 @@ class GroupWork {
       if ((plan.on ?? 'released') !== on) continue;
       const parcels = plan.per === 'shipment' ? shipments.map((s, i) => ({ index: i + 1, shipment: s })) : [{ index: 0, shipment: null }];
       for (const { index, shipment } of parcels) {
-        // Each refund and each change owes its own document; the other events, one per order.
-        const key = deliveryKey(plan.kind, order, index) + (on === 'refunded' ? `/refund-v${order.version}` : on === 'updated' ? `/v${order.version}` : '');
+        const recurs = RECURRING_EVENTS[on];
+        const key = deliveryKey(plan.kind, order, index) + (recurs ? `/${recurs}${order.version}` : '');
         const after = plan.after ? deliveryKey(plan.after, order, plan.per === 'shipment' ? index : 0) : null;
         const reverses = on === 'refunded' && after ? { reverses: after } : {};
         const payload = { orderId: order.id, channel: order.channel, externalId: order.externalId, event: on, ...detail, ...reverses, ...(shipment ? { shipment: index, location: shipment.location, carrier: shipment.carrier, lines: shipment.lines } : {}) };
@@ -954,6 +954,12 @@ function buyerKey(order: CanonicalOrder): string | null {
 }
 
 /** `erp.sale_order/tmall/123` — the same order always owes the same delivery key. */
+/**
+ * Events that may happen again to one order, each time owing its own document, keyed by the
+ * order's version under this tag; the other events owe one per order.
+ */
+const RECURRING_EVENTS: Partial<Record<NonNullable<DeliveryPlan['on']>, string>> = { refunded: 'refund-v', updated: 'v' };
+
 function deliveryKey(kind: string, order: OrderRecord, shipment: number): string {
   return `${kind}/${order.channel}/${order.externalId}${shipment ? `/${shipment}` : ''}`;
 }
