@@ -61,15 +61,19 @@ export async function pipelineConfig(config: HubConfig, overrides: Partial<Pipel
 export interface Hub {
   store: Store;
   pipeline: Pipeline;
+  /** Each channel's mapping and decoder as the pipeline runs them. */
+  channels: Record<string, ChannelSetup>;
   close(): Promise<void>;
 }
 
 export async function openHub(config: HubConfig, options: { url?: string; overrides?: Partial<PipelineConfig> } = {}): Promise<Hub> {
   const store = await openLibsqlStore({ url: options.url ?? config.database?.url ?? 'file:./data/hub.db' });
-  const pipeline = new Pipeline(store, await pipelineConfig(config, options.overrides));
+  const setup = await pipelineConfig(config, options.overrides);
+  const pipeline = new Pipeline(store, setup);
   return {
     store,
     pipeline,
+    channels: setup.channels,
     async close() {
       await pipeline.drain();
       await store.close();

@@ -12,7 +12,8 @@ import { openHub } from './hub.ts';
 import { fetchNamedOrders } from './intake.ts';
 import { DEFAULT_PULL, pullShop } from './poller.ts';
 import { createApp } from './server/app.ts';
-import { loadTargets } from './targets.ts';
+import { builtinMappingFile } from './mappings.ts';
+import { dispatcherOptions, loadTargets } from './targets.ts';
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -42,7 +43,8 @@ export async function startServer(config: HubConfig, options: { host?: string; p
       .filter(([, t]) => t.adapter === 'tracking-kuaidi100')
       .map(([name, t]) => [name, { salt: String(t.salt ?? '') }]),
   );
-  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log });
+  const mappings = Object.entries(hub.channels).map(([channel, setup]) => ({ channel, file: builtinMappingFile(channel), setup }));
+  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log, api: { mappings, attributes: config.attributes } });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
   });
@@ -85,7 +87,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
     }, 60_000),
   );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
-  const dispatcher = new Dispatcher(hub.store, await loadTargets(config), { tenants, onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
+  const dispatcher = new Dispatcher(hub.store, await loadTargets(config), { tenants, ...dispatcherOptions(config), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
   dispatcher.start();
 
   return {

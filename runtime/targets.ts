@@ -64,3 +64,13 @@ export async function loadTargets(config: HubConfig, deps: { fetch?: typeof fetc
   if (problems.length) throw new ConfigError(problems);
   return adapters;
 }
+
+/** hub.yaml's `delivery:` section as the dispatcher's options. */
+export function dispatcherOptions(cfg: HubConfig) {
+  const d = cfg.delivery ?? {};
+  return {
+    ...(d.maxAttempts ? { maxAttempts: d.maxAttempts } : {}),
+    ...(d.maxAgeHours ? { maxAgeMs: d.maxAgeHours * 3600_000 } : {}),
+    ...(d.concurrency ? { concurrency: d.concurrency } : {}),
+  };
+}

@@ -52,3 +52,11 @@ export function insertRows(table: string, columns: string[], rows: SqlValue[][],
   }
   return statements;
 }
+
+/**
+ * Optional filters after a query's `tenant = ?`, so the tenant stays written in every statement.
+ *
+ * @example
+ * `SELECT id FROM orders WHERE tenant = ?${andFilters(['channel = ?', 'status = ?'])}` // … WHERE tenant = ? AND channel = ? AND status = ?
+ */
+export const andFilters = (filters: string[]): string => filters.map((f) => ` AND ${f}`).join('');

@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { builtinMappingFile, BUILTIN_MAPPINGS, FileError, lintMappingFile, loadMappingFile, readPayloads, readText } from '../mappings.ts';
 import { openHub } from '../hub.ts';
 import { Dispatcher, listDeadLetters, replayDeadLetters } from '../../core/outbox/index.ts';
-import { loadTargets } from '../targets.ts';
+import { dispatcherOptions, loadTargets } from '../targets.ts';
 import { startServer } from '../serve.ts';
 import { bindShops } from '../connectors.ts';
 import { DEFAULT_PULL, pullShop } from '../poller.ts';
@@ -18,6 +18,8 @@ import { parseStockCount, StockFileError } from '../stock-file.ts';
 import type { HubConfig } from '../config.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
 import { runDemo } from './demo.ts';
+import { createApiKey, ROLES, type Role } from '../server/api/index.ts';
+import { openLibsqlStore } from '../store/libsql.ts';
 
 interface Io {
   out: (text: string) => void;
@@ -318,6 +320,28 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
     });
 
+  const keys = program.command('keys').description('API keys for the admin API (each bound to one tenant and a role)');
+
+  keys
+    .command('create')
+    .description('create a key and print it: the secret is shown this once and stored only as a hash')
+    .requiredOption('--name <name>', 'who or what uses it (shown in the audit log)')
+    .option('--role <role>', `one of ${ROLES.join(', ')}`, 'viewer')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .action(async (opts: { name: string; role: string; tenant: string; db?: string }) => {
+      if (!ROLES.includes(opts.role as Role)) throw new CommanderError(2, 'hub.usage', `--role must be one of ${ROLES.join(', ')}, not "${opts.role}"`);
+      const cfg = await config();
+      const store = await openLibsqlStore({ url: database(opts, cfg) });
+      try {
+        const created = await createApiKey(store, { tenant: opts.tenant, name: opts.name, role: opts.role as Role });
+        io.out(created.key);
+        io.err(`key ${created.id} (${opts.role}, tenant ${opts.tenant}) created; keep it now, it cannot be shown again`);
+      } finally {
+        await store.close();
+      }
+    });
+
   program
     .command('demo')
     .description('map the sample orders of every built-in channel and show the canonical result')
@@ -339,14 +363,6 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   return code;
 }
 
-function dispatcherOptions(cfg: HubConfig) {
-  const d = cfg.delivery ?? {};
-  return {
-    ...(d.maxAttempts ? { maxAttempts: d.maxAttempts } : {}),
-    ...(d.maxAgeHours ? { maxAgeMs: d.maxAgeHours * 3600_000 } : {}),
-    ...(d.concurrency ? { concurrency: d.concurrency } : {}),
-  };
-}
 
 /** What a user sees when a command fails: our errors already say what and where. */
 function describeError(e: unknown): string {

@@ -1,12 +1,13 @@
 /**
  * The Hono app: the front door for channel pushes (one route per channel and shop, answered in
- * each platform's expected format), the POS upload, and health. The admin API and the console
- * join it later; the Workers entry serves the same app.
+ * each platform's expected format), the POS upload, health, and the admin API under /api. The
+ * Workers entry serves the same app.
  */
 import { Hono } from 'hono';
 import { credentialsNeedAttention } from '../../core/connector/types.ts';
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
+import { mountAdminApi, type ApiDeps } from './api/index.ts';
 import { receivePush, type ShopBinding } from '../intake.ts';
 import { receiveKuaidi100Callback, receiveQimenConfirm, receiveSfRoutePush, type QimenCallbackTarget, type SfRouteTarget } from './callbacks.ts';
 
@@ -20,6 +21,8 @@ export interface AppDeps {
   sf?: Record<string, SfRouteTarget>;
   /** Kuaidi100 targets whose tracking callbacks come back here (the salt signs them). */
   kuaidi100?: Record<string, { salt: string }>;
+  /** The admin API: each channel's mapping (for the playground) and the declared attributes. */
+  api?: Omit<ApiDeps, 'store' | 'pipeline'>;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -29,6 +32,18 @@ export function createApp(deps: AppDeps): Hono {
   const byRoute = new Map(deps.shops.map((s) => [`${s.channel}/${s.shop}`, s]));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
+
+  // Ready when the database answers: a load balancer sends nothing before that.
+  app.get('/readyz', async (c) => {
+    try {
+      const [row] = await deps.store.query('SELECT max(version) AS version FROM schema_migrations');
+      return c.json({ ready: true, schema: Number(row?.version ?? 0) });
+    } catch (error) {
+      return c.json({ ready: false, reason: (error as Error).message }, 503);
+    }
+  });
+
+  if (deps.api) mountAdminApi(app, { store: deps.store, pipeline: deps.pipeline, ...deps.api });
 
   // Each shop's credentials: a token about to expire or failing to refresh stops its orders.
   app.get('/shops/health', (c) =>
