@@ -9,6 +9,7 @@ import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
 import { bindShops } from './connectors.ts';
 import { openHub } from './hub.ts';
+import { createLog } from './log.ts';
 import { fetchNamedOrders } from './intake.ts';
 import { DEFAULT_PULL, pullShop } from './poller.ts';
 import { createApp } from './server/app.ts';
@@ -23,7 +24,7 @@ export interface Running {
 }
 
 export async function startServer(config: HubConfig, options: { host?: string; port?: number; url?: string; log?: (e: Record<string, unknown>) => void } = {}): Promise<Running> {
-  const log = options.log ?? ((e) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`));
+  const log = options.log ?? createLog();
   const hub = await openHub(config, options.url ? { url: options.url } : {});
   const shops = bindShops(config);
   // WMS targets that confirm shipments call back on /callbacks/<tenant>/qimen/<target>.

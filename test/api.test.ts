@@ -2,7 +2,7 @@
  * The admin API over a running hub: keys and roles, tenant isolation on every route, the
  * order's whole story, stock, deliveries and dead letters, quarantine, mappings, the audit log.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -312,5 +312,27 @@ describe('every route', () => {
       checked++;
     }
     expect(checked).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('/metrics', () => {
+  it('counts orders, quarantine, deliveries and attempt latency from the database, in the Prometheus format', async () => {
+    const response = await fetch(`${running.url}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await response.text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}.+]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    const [counts] = await store.query("SELECT (SELECT count(*) FROM orders WHERE tenant = 't1') AS orders, (SELECT count(*) FROM delivery_attempts WHERE tenant = 't1' AND target = 'erp') AS attempts, (SELECT count(*) FROM outbox WHERE tenant = 't1' AND status = 'dead') AS dead");
+    expect(value('hub_orders_total{tenant="t1",channel="webhook"}')).toBe(3);
+    expect(value('hub_orders_total{tenant="t1",channel="webhook"}')).toBe(Number(counts!.orders));
+    expect(value('hub_quarantine_open{tenant="t1",channel="webhook"}')).toBeGreaterThanOrEqual(1);
+    expect(value('hub_deliveries{tenant="t1",target="erp",status="dead"}')).toBe(Number(counts!.dead));
+    expect(value('hub_delivery_attempt_duration_seconds_count{tenant="t1",target="erp"}')).toBe(Number(counts!.attempts));
+    expect(value('hub_delivery_attempt_duration_seconds_bucket{tenant="t1",target="erp",le="+Inf"}')).toBe(Number(counts!.attempts));
+    expect(value('hub_delivery_attempt_duration_seconds_bucket{tenant="t1",target="erp",le="10"}')).toBeLessThanOrEqual(Number(counts!.attempts));
+    expect(text).toContain('# TYPE hub_delivery_attempt_duration_seconds histogram');
+  });
+
+  it('is ready once the database answers with its schema', async () => {
+    expect(await (await fetch(`${running.url}/readyz`)).json()).toEqual({ ready: true, schema: readdirSync(new URL('../core/store/migrations/', import.meta.url)).filter((f) => f.endsWith('.sql')).length });
   });
 });

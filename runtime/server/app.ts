@@ -8,6 +8,7 @@ import { credentialsNeedAttention } from '../../core/connector/types.ts';
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
 import { mountAdminApi, type ApiDeps } from './api/index.ts';
+import { collectMetrics, formatMetrics } from './metrics.ts';
 import { receivePush, type ShopBinding } from '../intake.ts';
 import { receiveKuaidi100Callback, receiveQimenConfirm, receiveSfRoutePush, type QimenCallbackTarget, type SfRouteTarget } from './callbacks.ts';
 
@@ -42,6 +43,8 @@ export function createApp(deps: AppDeps): Hono {
       return c.json({ ready: false, reason: (error as Error).message }, 503);
     }
   });
+
+  app.get('/metrics', async (c) => c.body(formatMetrics(await collectMetrics(deps.store)), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
 
   if (deps.api) mountAdminApi(app, { store: deps.store, pipeline: deps.pipeline, ...deps.api });
 
