@@ -239,7 +239,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
 }
 
 /** Reads hub.yaml; a missing file is an empty configuration unless it was asked for by name. */
-export async function loadConfig(file = 'hub.yaml', required = false): Promise<HubConfig> {
+export async function loadConfig(file = 'hub.yaml', required = false, env: Record<string, string | undefined> = process.env): Promise<HubConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -247,7 +247,7 @@ export async function loadConfig(file = 'hub.yaml', required = false): Promise<H
     if (!required && (e as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig('{}', file);
     throw new ConfigError([`${file}: cannot read: ${(e as Error).message}`]);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, env);
 }
 
 /** Where an ajv error points in the YAML: the offending key for unknown ones, else the value. */

@@ -68,6 +68,19 @@ describe('the dispatcher', () => {
     expect(await statusOf('A')).toMatchObject({ status: 'delivered', attempts: 1 });
   });
 
+  it('claims of a slow target only what its limit lets out soon, so it holds back no other target', async () => {
+    const erp = target();
+    const robot = target([], { limits: { calls: 20, perMs: 60_000 } });
+    await queue([...Array.from({ length: 6 }, (_, i) => ({ key: `notify/${i}`, target: 'robot', kind: 'notify.order' })), ...Array.from({ length: 6 }, (_, i) => ({ key: `sale/${i}` }))]);
+    const dispatcher = new Dispatcher(store, { erp: erp.adapter, robot: robot.adapter }, { tenants: ['t1'], now });
+    const report = await dispatcher.runOnce();
+    // 20 a minute lets one out per round of a second: the ERP's six are not kept waiting behind five more.
+    expect(report).toMatchObject({ claimed: 7, delivered: 7 });
+    expect(erp.received).toHaveLength(6);
+    expect(robot.received.map((r) => r.key)).toEqual(['notify/0']);
+    expect(await store.query("SELECT count(*) AS n FROM outbox WHERE target = 'robot' AND status = 'pending' AND lease_owner IS NULL")).toEqual([{ n: 5 }]);
+  });
+
   it('keeps the order of effects: a receivable waits for its sale order', async () => {
     const erp = target();
     await queue([{ key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);

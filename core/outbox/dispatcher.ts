@@ -65,6 +65,13 @@ const WINDOW_HEADROOM = 1.02;
 /** A paced target needs few calls in flight; fewer in flight keeps arrival times as even as send times. */
 const PACED_CONCURRENCY = 8;
 
+/**
+ * A round claims of a paced target only what its limit lets out in about this long: a round's
+ * results are written together, so a slow robot (20 a minute) must not hold back the ERP's
+ * answers, nor sit in memory past its lease.
+ */
+const ROUND_MS = 1_000;
+
 const DEFAULTS = {
   leaseMs: 60_000,
   batchSize: 200,
@@ -178,13 +185,26 @@ export class Dispatcher {
       return tx.query(
         `UPDATE outbox SET lease_owner = ?, lease_until = ?, updated_at = ?, status = CASE status WHEN 'unknown' THEN 'unknown' ELSE 'sending' END
          WHERE tenant = ? AND id IN (
-           SELECT o.id FROM outbox o
-           WHERE o.tenant = ? AND o.status IN ('pending', 'unknown') AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
-             AND o.target IN (${targets.map(() => '?').join(', ')})
-             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.tenant = o.tenant AND p.idempotency_key = o.after_key AND p.status != 'delivered')
-           ORDER BY o.priority DESC, o.id LIMIT ?)
+           SELECT id FROM (
+             SELECT o.id, o.target, o.priority, ROW_NUMBER() OVER (PARTITION BY o.target ORDER BY o.priority DESC, o.id) AS nth FROM outbox o
+             WHERE o.tenant = ? AND o.status IN ('pending', 'unknown') AND o.next_attempt_at <= ? AND (o.lease_until IS NULL OR o.lease_until < ?)
+               AND o.target IN (${targets.map(() => '?').join(', ')})
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.tenant = o.tenant AND p.idempotency_key = o.after_key AND p.status != 'delivered'))
+           WHERE nth <= CASE target ${targets.map(() => 'WHEN ? THEN ?').join(' ')} END
+           ORDER BY priority DESC, id LIMIT ?)
          RETURNING *`,
-        [this.owner, new Date(now.getTime() + (this.options.leaseMs ?? DEFAULTS.leaseMs)).toISOString(), nowIso, tenant, tenant, nowIso, nowIso, ...targets, this.options.batchSize ?? DEFAULTS.batchSize],
+        [
+          this.owner,
+          new Date(now.getTime() + (this.options.leaseMs ?? DEFAULTS.leaseMs)).toISOString(),
+          nowIso,
+          tenant,
+          tenant,
+          nowIso,
+          nowIso,
+          ...targets,
+          ...targets.flatMap((t) => [t, this.roundShare(t)]),
+          this.options.batchSize ?? DEFAULTS.batchSize,
+        ],
       );
     });
     const orders = await this.loadOrders(tenant, rows);
@@ -326,7 +346,7 @@ export class Dispatcher {
     let entry = this.limiters.get(key);
     if (!entry) {
       // Created synchronously: concurrent first calls must share one limiter.
-      const limits = { ...this.adapters[delivery.target]!.limits, ...this.options.limits?.[delivery.target] };
+      const limits = this.limitsOf(delivery.target);
       const gate =
         limits.calls !== undefined && limits.perMs !== undefined
           ? this.store
@@ -345,6 +365,17 @@ export class Dispatcher {
       const startedAt = this.now();
       return { result: await call(), startedAt };
     }) as Promise<{ result: T; startedAt: Date }>;
+  }
+
+  private limitsOf(target: string): TargetLimits {
+    return { ...this.adapters[target]!.limits, ...this.options.limits?.[target] };
+  }
+
+  /** How many of a target's rows one round claims: what its limit lets out in ROUND_MS (at least one). */
+  private roundShare(target: string): number {
+    const { calls, perMs } = this.limitsOf(target);
+    const batch = this.options.batchSize ?? DEFAULTS.batchSize;
+    return calls !== undefined && perMs !== undefined ? Math.min(batch, Math.max(1, Math.ceil((calls * ROUND_MS) / perMs))) : batch;
   }
 
   private later(ms: number): string {

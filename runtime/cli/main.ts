@@ -18,6 +18,8 @@ import { parseStockCount, StockFileError } from '../stock-file.ts';
 import type { HubConfig } from '../config.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
 import { runDemo } from './demo.ts';
+import { createLog } from '../log.ts';
+import { sandboxEnv, seedSandboxStock, startSandboxWorld } from '../sandbox/world.ts';
 import { createApiKey, ROLES, type Role } from '../server/api/index.ts';
 import { openLibsqlStore } from '../store/libsql.ts';
 
@@ -37,9 +39,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .exitOverride()
     .configureOutput({ writeOut: (t) => io.out(t.trimEnd()), writeErr: (t) => io.err(t.trimEnd()) });
 
-  const config = () => {
+  /**
+   * hub.yaml as a command needs it: commands that talk to platforms and targets need every
+   * ${env:NAME} set; the others (mapping, ingest, stock …) read only what they use, so a
+   * missing credential does not stop them.
+   */
+  const config = (env: Record<string, string | undefined> = credentialsNotNeeded) => {
     const opts = program.opts<{ config: string }>();
-    return loadConfig(opts.config, opts.config !== 'hub.yaml');
+    return loadConfig(opts.config, opts.config !== 'hub.yaml', env);
   };
 
   const mapping = program.command('mapping').description('write, check and try YAML mapping files');
@@ -204,14 +211,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port', '8080')
     .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
-    .action(async (opts: { host: string; port: string; db?: string }) => {
-      const cfg = await config();
-      const running = await startServer(cfg, { host: opts.host, port: Number(opts.port), url: database(opts, cfg) });
+    .option('--sandboxes', 'also run the simulators of every shop and target on loopback, with made-up credentials where the environment has none, and send them traffic')
+    .action(async (opts: { host: string; port: string; db?: string; sandboxes?: boolean }) => {
+      const cfg = await config(opts.sandboxes ? sandboxEnv(process.env) : process.env);
+      const url = database(opts, cfg);
+      const log = createLog();
+      const world = opts.sandboxes ? await prepareSandboxes(cfg, url, io) : null;
+      const running = await startServer(cfg, { host: opts.host, port: Number(opts.port), url, log });
+      world?.drive(running.url);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
       await running.stop();
+      await world?.close();
     });
 
   program
@@ -223,7 +236,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .requiredOption('--to <time>', 'end, ISO-8601 with offset')
     .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
     .action(async (opts: { channel: string; shop: string; from: string; to: string; db?: string }) => {
-      const cfg = await config();
+      const cfg = await config(process.env);
       const from = new Date(opts.from);
       const to = new Date(opts.to);
       if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to <= from) throw new CommanderError(2, 'hub.usage', '--from and --to must be ISO-8601 times, --from first');
@@ -262,7 +275,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
     .option('--watch', 'keep delivering until stopped')
     .action(async (opts: { tenant: string; db?: string; watch?: boolean }) => {
-      const cfg = await config();
+      const cfg = await config(process.env);
       const hub = await openHub(cfg, { url: database(opts, cfg) });
       const dispatcher = new Dispatcher(hub.store, await loadTargets(cfg), { tenants: [opts.tenant], ...dispatcherOptions(cfg) });
       try {
@@ -381,4 +394,32 @@ function describeError(e: unknown): string {
   if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `no such file: ${(e as NodeJS.ErrnoException).path}`;
 
   return (e as Error).stack ?? String(e);
+}
+
+/** Missing credentials read as a placeholder: for commands that never use them. */
+const credentialsNotNeeded = new Proxy(process.env, { get: (env, name) => (typeof name === 'string' ? (env[name] ?? `<${name} not set>`) : undefined) });
+
+/**
+ * Before a sandbox run's hub starts: the simulators on their ports, the first run's stock, and
+ * a console key (the previous run's is revoked), printed with what runs where.
+ */
+async function prepareSandboxes(cfg: HubConfig, url: string, io: Io) {
+  const world = await startSandboxWorld(cfg, createLog());
+  const hub = await openHub(cfg, { url });
+  try {
+    const seeded = await seedSandboxStock(hub, cfg);
+    await hub.store.batch([{ sql: "UPDATE api_keys SET revoked_at = ? WHERE tenant = 'default' AND name = 'sandbox console' AND revoked_at IS NULL", args: [new Date().toISOString()] }]);
+    const { key } = await createApiKey(hub.store, { tenant: 'default', name: 'sandbox console', role: 'admin' });
+    io.err(
+      [
+        'sandboxes on loopback:',
+        ...world.simulators.map((s) => `  ${s.name.padEnd(22)} ${s.url}`),
+        ...(seeded ? [`stock: ${seeded} levels set for the first run`] : []),
+        `admin API key for this run: ${key}`,
+      ].join('\n'),
+    );
+  } finally {
+    await hub.close();
+  }
+  return world;
 }

@@ -31,6 +31,8 @@ import { md5 } from '@noble/hashes/legacy.js';
 export type SfSandboxFailure = 'server-error' | 'unreachable' | 'rate-limited' | 'business-error' | 'slow-after-store';
 
 export interface SfSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   /** partnerID → checkWord. */
   partners?: Record<string, string>;
   /** 月结卡号 that exist; when given, an order naming another one is refused (8119). */
@@ -216,7 +218,7 @@ export async function startSfSandbox(options: SfSandboxOptions = {}): Promise<Sf
     return undefined;
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

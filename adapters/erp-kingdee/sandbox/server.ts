@@ -27,6 +27,8 @@ import type { AddressInfo } from 'node:net';
 export type SandboxFailure = 'server-error' | 'business-error' | 'slow-after-store' | 'session-lost';
 
 export interface KingdeeSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   acctId?: string;
   /** username → password for ValidateUser. */
   users?: Record<string, string>;
@@ -255,7 +257,7 @@ export async function startKingdeeSandbox(options: KingdeeSandboxOptions = {}): 
     return undefined;
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${PREFIX}`,

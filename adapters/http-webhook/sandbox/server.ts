@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { signWebhook } from '../index.ts';
 
 export interface WebhookSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   secret?: string;
   /** Share of requests answered 503 with Retry-After: 1 (0..1). */
   failRate?: number;
@@ -52,7 +54,7 @@ export async function startWebhookSandbox(options: WebhookSandboxOptions = {}): 
     else received.set(key, { at, body: JSON.parse(body) });
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   sandbox.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
   sandbox.close = () => new Promise((resolve) => server.close(() => resolve()));
   return sandbox;

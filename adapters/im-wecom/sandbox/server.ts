@@ -24,6 +24,8 @@ import type { AddressInfo, Socket } from 'node:net';
 export type FailMode = '5xx' | 'throttle' | 'timeout';
 
 export interface WeComSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   key: string;
   /** Share of calls (0..1) that fail with one of `failModes`. */
   failRate?: number;
@@ -124,7 +126,7 @@ export async function startWeComSandbox(options: WeComSandboxOptions): Promise<W
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
 }

@@ -49,6 +49,8 @@ export const DEFAULT_PHONE_LIMITS: PhoneLimit[] = [
 ];
 
 export interface AliyunSmsSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   /** AccessKeyId → AccessKeySecret. */
   accessKeys: Record<string, string>;
   /** Approved signatures; absent: any. */
@@ -259,7 +261,7 @@ export async function startAliyunSmsSandbox(options: AliyunSmsSandboxOptions): P
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return state;
 }

@@ -26,6 +26,8 @@ import { md5 } from '@noble/hashes/legacy.js';
 export type Kuaidi100SandboxFailure = 'server-error' | 'server-busy' | 'refused-company' | 'slow-after-store';
 
 export interface Kuaidi100SandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   /** key → customer. */
   accounts?: Record<string, string>;
   /** Company codes it tracks. */
@@ -171,7 +173,7 @@ export async function startKuaidi100Sandbox(options: Kuaidi100SandboxOptions = {
     return undefined;
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

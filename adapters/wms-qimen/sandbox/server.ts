@@ -31,6 +31,8 @@ import { buildXml, child, list, parseXml, text } from '../xml.ts';
 export type SandboxFailure = 'server-error' | 'system-error' | 'business-error' | 'timeout-after-store';
 
 export interface QimenSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   appKey?: string;
   appSecret?: string;
   customerId?: string;
@@ -261,7 +263,7 @@ export async function startQimenSandbox(options: QimenSandboxOptions = {}): Prom
     return undefined;
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${ROUTER_PATH}`,

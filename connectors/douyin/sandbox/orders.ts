@@ -42,7 +42,7 @@ const PLACES = [
   { province: ['四川省', '51'], city: ['成都市', '510100'], town: ['武侯区', '510107'], street: ['玉林街道', '510107011'], road: '玉林南路' },
   { province: ['湖北省', '42'], city: ['武汉市', '420100'], town: ['洪山区', '420111'], street: ['关山街道', '420111002'], road: '珞喻路' },
 ];
-const PRODUCTS = [
+export const PRODUCTS = [
   { name: '纯棉短袖T恤 男款', code: 'TS-WHT', price: 5990, spec: ['颜色', '白色'] },
   { name: '运动短裤', code: 'SP-BLK', price: 3990, spec: ['颜色', '黑色'] },
   { name: '主动降噪蓝牙耳机 Pro', code: 'EB-PRO', price: 19900, spec: ['颜色', '曜石黑'] },

@@ -29,6 +29,8 @@ import { isLosslessNumber, isSafeNumber, parse as parseLossless, stringify as st
 import { generateOrders, listEntry, type Plaintexts, type SandboxOrder } from './orders.ts';
 
 export interface DouyinSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   appKey?: string;
   appSecret?: string;
   accessToken?: string;
@@ -88,6 +90,8 @@ export interface DouyinSandbox {
   afterCall(method: string, n: number, fn: () => void): void;
   /** POSTs a signed message push to `url`. */
   push(url: string, messages: Array<{ tag: string | number; msg_id: string; data: unknown }>, options?: PushOptions): Promise<{ status: number; body: string; sent: string; headers: Record<string, string> }>;
+  /** Buyers place `count` new orders now (statuses cycling as generated); returns their ids. */
+  newOrders(count: number): string[];
   close(): Promise<void>;
 }
 
@@ -311,10 +315,17 @@ export async function startDouyinSandbox(options: DouyinSandboxOptions = {}): Pr
     return envelope(CODE.ok, 'success', '', '', {});
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let batches = 0;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    newOrders(count) {
+      // Generators cycle statuses from their first order: skip ahead so that batches differ.
+      const added = generateOrders({ count: count + (batches % 60), from: nowS() - 1, to: nowS(), seed: now() + ++batches }, plaintexts).slice(-count);
+      for (const order of added) orders.set(order.order_id, order);
+      return added.map((o) => o.order_id);
+    },
     appKey,
     appSecret,
     get accessToken() {

@@ -44,7 +44,7 @@ export const ORDER_STATES = [
   ['PARENT_TRADE_CANCELED', '父单取消'],
 ] as const;
 
-const CATALOGUE = [
+export const CATALOGUE = [
   { skuId: '100012043978', wareId: '100012043970', outerSkuId: 'HD-KB87-BLK', name: '机械键盘 87键 黑色 茶轴', price: 29900, productNo: 'KB87' },
   { skuId: '100008348542', wareId: '100008348540', outerSkuId: 'HD-PAD-L', name: '加厚鼠标垫 大号', price: 1990, productNo: 'PADL' },
   { skuId: '10054887745652', wareId: '10020665903516', outerSkuId: 'TB-CUP-350-WH', name: '陶瓷马克杯 350ml 白色', price: 5990, productNo: 'CUP350' },

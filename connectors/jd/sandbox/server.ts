@@ -31,6 +31,8 @@ import { beijing, beijingMs, generateOrders, ORDER_STATES, type OrderInfo } from
 export type SandboxFailure = 'throttle' | 'busy' | 'http-502' | 'token-expired';
 
 export interface JdSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   appKey?: string;
   appSecret?: string;
   accessToken?: string;
@@ -74,6 +76,8 @@ export interface JdSandbox {
   /** The access token stops working (as when it expires): code 19 until `renewToken`. */
   expireToken(): void;
   renewToken(): void;
+  /** Buyers place `count` new orders now (statuses cycling as generated); returns their ids. */
+  newOrders(count: number): string[];
   close(): Promise<void>;
 }
 
@@ -261,11 +265,21 @@ export async function startJdSandbox(options: JdSandboxOptions = {}): Promise<Jd
     json(res, { jingdong_stock_write_updateSkuStock_responce: { code: '0', success: true } });
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let batches = 0;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
     url: `http://127.0.0.1:${port}/routerjson`,
+    newOrders(count) {
+      // Generators cycle statuses from their first order: skip ahead so that batches differ.
+      const added = generateOrders({ count: count + (batches % 60), from: beijing(now() - 1000), spanSeconds: 1, seed: now() + ++batches }).slice(-count);
+      for (const order of added) {
+        orders.set(order.orderId, order);
+        for (const item of (order.itemInfoList as Array<{ skuId: string }>) ?? []) skus.add(item.skuId);
+      }
+      return added.map((o) => o.orderId);
+    },
     appKey,
     appSecret,
     accessToken,

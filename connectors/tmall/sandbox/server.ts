@@ -38,6 +38,8 @@ import type { PushRequest } from '../../../core/connector/types.ts';
 import { beijing, CATALOG, generateTrades, type CatalogSku, type Trade } from './trades.ts';
 
 export interface TmallSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   appKey?: string;
   appSecret?: string;
   session?: string;
@@ -83,6 +85,8 @@ export interface TmallSandbox {
   tmcRequest(messages: Array<Record<string, unknown>>, options?: { timestamp?: number; secret?: string; signMethod?: 'md5' | 'hmac' | 'hmac-sha256' }): PushRequest;
   /** POSTs a relayed TMC request to the hub's push route, as the relay would. */
   pushTo(url: string, request: PushRequest): Promise<{ status: number; body: string }>;
+  /** Buyers place `count` new orders now (statuses cycling as generated); returns their ids. */
+  newOrders(count: number): string[];
   close(): Promise<void>;
 }
 
@@ -291,11 +295,18 @@ export async function startTmallSandbox(options: TmallSandboxOptions = {}): Prom
     };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let batches = 0;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
     url: `http://127.0.0.1:${port}/router/rest`,
+    newOrders(count) {
+      // Generators cycle statuses from their first order: skip ahead so that batches differ.
+      const added = generateTrades({ count: count + (batches % 60), from: now() - 1000, to: now(), seed: now() + ++batches }).slice(-count);
+      for (const trade of added) trades.set(trade.tid, trade);
+      return added.map((t) => t.tid);
+    },
     appKey,
     appSecret,
     get session() {

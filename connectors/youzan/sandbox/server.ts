@@ -38,6 +38,8 @@ export { CATALOG, generateOrders, yuan } from './orders.ts';
 type Order = Record<string, unknown> & { order_info: Record<string, unknown> };
 
 export interface YouzanSandboxOptions {
+  /** Loopback port to listen on (default: any free one). */
+  port?: number;
   clientId?: string;
   clientSecret?: string;
   kdtId?: number;
@@ -120,6 +122,8 @@ export interface YouzanSandbox {
   buildPush(spec: PushSpec): BuiltPush;
   /** POSTs a push to `url` as Youzan would. */
   push(url: string, spec: PushSpec): Promise<{ status: number; text: string; sent: BuiltPush }>;
+  /** Buyers place `count` new orders now (statuses cycling as generated); returns their ids. */
+  newOrders(count: number): string[];
   close(): Promise<void>;
 }
 
@@ -357,7 +361,8 @@ export async function startYouzanSandbox(options: YouzanSandboxOptions = {}): Pr
     return { headers, body, envelope };
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let batches = 0;
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const inProcess = (async (input: string | URL | Request, init?: RequestInit) => {
     const request = new Request(input, init);
@@ -368,6 +373,12 @@ export async function startYouzanSandbox(options: YouzanSandboxOptions = {}): Pr
   }) as typeof fetch;
   return {
     url: `http://127.0.0.1:${port}`,
+    newOrders(count) {
+      // Generators cycle statuses from their first order: skip ahead so that batches differ.
+      const added = (generateOrders({ count: count + (batches % 60), from: now() - 1000, to: now(), seed: now() + ++batches, kdtId }) as Order[]).slice(-count);
+      for (const order of added) orders.set(String(order.order_info.tid), order);
+      return added.map((o) => String(o.order_info.tid));
+    },
     fetch: inProcess,
     clientId,
     clientSecret,
