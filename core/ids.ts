@@ -10,9 +10,22 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 let lastTime = 0;
 let lastRandom: number[] = [];
 
-export function newId(prefix: string, now = Date.now()): string {
+function timePart(ms: number): string {
   let time = '';
-  for (let t = now, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = ALPHABET[t % 32] + time;
+  for (let t = ms, i = 0; i < 10; i++, t = Math.floor(t / 32)) time = ALPHABET[t % 32] + time;
+  return time;
+}
+
+/**
+ * The smallest id of a prefix made at or after `ms`: `id >= idFloor('ord', since)` reads a time
+ * range through the primary key.
+ */
+export function idFloor(prefix: string, ms: number): string {
+  return `${prefix}_${timePart(ms)}`;
+}
+
+export function newId(prefix: string, now = Date.now()): string {
+  const time = timePart(now);
   let random: number[];
   if (now === lastTime) {
     // Same millisecond: count up from the last id so ids stay ordered within one process.

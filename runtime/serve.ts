@@ -2,7 +2,11 @@
  * `hub serve`: the Node entry. One process runs the HTTP front door, a poller per shop that
  * pulls, the fetcher for orders pushes only named, and the delivery engine.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { MiddlewareHandler } from 'hono';
 import { DEFAULT_ORDER_ID_PREFIX } from '../adapters/carrier-sf/order-id.ts';
 import { credentialsNeedAttention } from '../core/connector/types.ts';
 import { Dispatcher } from '../core/outbox/index.ts';
@@ -15,6 +19,14 @@ import { DEFAULT_PULL, pullShop } from './poller.ts';
 import { createApp } from './server/app.ts';
 import { builtinMappingFile } from './mappings.ts';
 import { dispatcherOptions, loadTargets } from './targets.ts';
+
+const CONSOLE_DIST = fileURLToPath(new URL('./console/dist/', import.meta.url));
+
+/** The built console from runtime/console/dist, or a page that says how to build it. */
+function consoleAssets(): MiddlewareHandler {
+  if (!existsSync(CONSOLE_DIST)) return async (c) => c.text('The console is not built: run `npm run build:console` (npm start does it first).', 503);
+  return serveStatic({ root: CONSOLE_DIST });
+}
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -45,7 +57,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
       .map(([name, t]) => [name, { salt: String(t.salt ?? '') }]),
   );
   const mappings = Object.entries(hub.channels).map(([channel, setup]) => ({ channel, file: builtinMappingFile(channel), setup }));
-  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log, api: { mappings, attributes: config.attributes } });
+  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log, api: { mappings, attributes: config.attributes }, console: consoleAssets() });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
   });

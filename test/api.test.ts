@@ -166,6 +166,22 @@ describe('orders', () => {
   });
 });
 
+describe('dashboard', () => {
+  it('sums the last hour: orders per minute by channel, sales in fen, top SKUs, provinces, targets, quarantine', async () => {
+    const { body } = await api('/dashboard?minutes=60', keys.viewer);
+    const webhook = body.orders.perMinute.filter((m: { channel: string }) => m.channel === 'webhook');
+    expect(webhook.reduce((n: number, m: { orders: number }) => n + m.orders, 0)).toBe(3);
+    expect(webhook.reduce((n: number, m: { paid: number }) => n + m.paid, 0)).toBe(3 * 11800);
+    expect(body.orders.topSkus).toEqual([{ sku: 'SKU-1', title: 'T恤', quantity: 6, amount: 3 * 11800 }]);
+    expect(body.orders.provinces).toEqual([{ province: '上海市', orders: 3, paid: 3 * 11800 }]);
+    expect(body.orders.held).toBe(0);
+    expect(body.quarantineOpen).toBeGreaterThanOrEqual(1);
+    expect(body.targets.map((t: { target: string }) => t.target)).toEqual(['erp']);
+    // A window is at least a minute.
+    expect((await api('/dashboard?minutes=0', keys.viewer)).status).toBe(400);
+  });
+});
+
 describe('stock', () => {
   it('shows levels with what the orders reserved, and adjusts them for an operator, audited', async () => {
     const before = (await api('/stock/levels?sku=SKU-1', keys.viewer)).body.levels[0];

@@ -3,6 +3,7 @@
  * and one order with everything that happened to it. Receiver details come masked unless the
  * caller may see them.
  */
+import { idFloor } from '../ids.ts';
 import { maskPersonalData } from '../outbox/mask.ts';
 import { andFilters, type Row, type SqlValue, type Store } from '../store/port.ts';
 
@@ -177,4 +178,48 @@ export async function orderDetail(store: Store, tenant: string, id: string, opti
 export function maskRawPayload(payload: string): string {
   const fields = payload.replace(/("(?:receiver_?name|name|fullname|address|receiver_?address|detail|id_?card)"\s*:\s*")((?:[^"\\]|\\.)+)"/gi, (_, head: string, value: string) => `${head}${value.startsWith('\\') ? '***' : firstCharOnly(value)}"`);
   return maskPersonalData(fields) as string;
+}
+
+export interface OrderStats {
+  /** Orders received per minute (UTC `YYYY-MM-DDTHH:MM`) and channel, with what they paid (fen). */
+  perMinute: Array<{ minute: string; channel: string; orders: number; paid: number }>;
+  /** The SKUs most ordered (quantity), with their amount (fen). */
+  topSkus: Array<{ sku: string; title: string; quantity: number; amount: number }>;
+  /** Orders by the receiver's province, as the platform names it. */
+  provinces: Array<{ province: string; orders: number; paid: number }>;
+  held: number;
+}
+
+/**
+ * What the dashboard shows of orders received since `since`: through the primary key (ids sort
+ * by time), so the window costs what it holds, not the whole table. Unpaid and cancelled orders
+ * count as orders but not as sales.
+ */
+export async function orderStats(store: Store, tenant: string, since: Date): Promise<OrderStats> {
+  const from = idFloor('ord', since.getTime());
+  const sale = `status NOT IN ('pending_payment', 'cancelled')`;
+  const [perMinute, topSkus, provinces, held] = await Promise.all([
+    store.query(
+      `SELECT substr(created_at, 1, 16) AS minute, channel, count(*) AS orders, sum(CASE WHEN ${sale} THEN json_extract(doc, '$.amounts.paid') ELSE 0 END) AS paid
+       FROM orders WHERE tenant = ? AND id >= ? GROUP BY 1, 2 ORDER BY 1, 2`,
+      [tenant, from],
+    ),
+    store.query(
+      `SELECT json_extract(l.value, '$.sku') AS sku, max(json_extract(l.value, '$.title')) AS title, sum(json_extract(l.value, '$.quantity')) AS quantity, sum(json_extract(l.value, '$.amount')) AS amount
+       FROM orders o, json_each(o.doc, '$.lines') l WHERE o.tenant = ? AND o.id >= ? AND o.${sale} GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 10`,
+      [tenant, from],
+    ),
+    store.query(
+      `SELECT json_extract(doc, '$.receiver.province') AS province, count(*) AS orders, sum(CASE WHEN ${sale} THEN json_extract(doc, '$.amounts.paid') ELSE 0 END) AS paid
+       FROM orders WHERE tenant = ? AND id >= ? AND json_extract(doc, '$.receiver.province') IS NOT NULL GROUP BY 1 ORDER BY 2 DESC`,
+      [tenant, from],
+    ),
+    store.query('SELECT count(*) AS n FROM orders WHERE tenant = ? AND holds IS NOT NULL', [tenant]),
+  ]);
+  return {
+    perMinute: perMinute.map((r) => ({ minute: String(r.minute), channel: String(r.channel), orders: Number(r.orders), paid: Number(r.paid ?? 0) })),
+    topSkus: topSkus.map((r) => ({ sku: String(r.sku), title: String(r.title ?? ''), quantity: Number(r.quantity), amount: Number(r.amount ?? 0) })),
+    provinces: provinces.map((r) => ({ province: String(r.province), orders: Number(r.orders), paid: Number(r.paid ?? 0) })),
+    held: Number(held[0]?.n ?? 0),
+  };
 }

@@ -165,7 +165,13 @@ export class Dispatcher {
     const now = this.now();
     const nowIso = now.toISOString();
     // A target that asked to be left alone (a ban window) is not claimed for until it ends.
-    const targets = Object.keys(this.adapters).filter((t) => (this.pausedUntil.get(`${tenant}\u0000${t}`) ?? 0) <= now.getTime());
+    const open = Object.keys(this.adapters).filter((t) => (this.pausedUntil.get(`${tenant}\u0000${t}`) ?? 0) <= now.getTime());
+    const shares = new Map<string, number>();
+    for (const target of open) {
+      const share = await this.roundShare(tenant, target);
+      if (share > 0) shares.set(target, share);
+    }
+    const targets = [...shares.keys()];
     if (targets.length === 0) return [];
     const rows = await this.store.writeTransaction(async (tx) => {
       // A lease that ran out belongs to a dispatcher that died mid-call: its outcome is unknown.
@@ -202,7 +208,7 @@ export class Dispatcher {
           nowIso,
           nowIso,
           ...targets,
-          ...targets.flatMap((t) => [t, this.roundShare(t)]),
+          ...targets.flatMap((t) => [t, shares.get(t)!]),
           this.options.batchSize ?? DEFAULTS.batchSize,
         ],
       );
@@ -342,22 +348,7 @@ export class Dispatcher {
    * made before a restart too.
    */
   private async limited<T>(delivery: Delivery, call: () => Promise<T>): Promise<{ result: T; startedAt: Date }> {
-    const key = `${delivery.tenant}\u0000${delivery.target}`;
-    let entry = this.limiters.get(key);
-    if (!entry) {
-      // Created synchronously: concurrent first calls must share one limiter.
-      const limits = this.limitsOf(delivery.target);
-      const gate =
-        limits.calls !== undefined && limits.perMs !== undefined
-          ? this.store
-              .query('SELECT started_at FROM delivery_attempts WHERE tenant = ? AND target = ? ORDER BY started_at DESC LIMIT ?', [delivery.tenant, delivery.target, limits.calls])
-              // The target counts arrivals, which jitter against our send times: 4 % of headroom.
-              .then((rows) => new WindowGate(limits.calls!, Math.ceil(limits.perMs! * WINDOW_HEADROOM), rows.map((r) => Date.parse(String(r.started_at)))))
-          : Promise.resolve(null);
-      const paced = limits.calls !== undefined && limits.perMs !== undefined;
-      entry = { queue: new PQueue({ concurrency: limits.concurrency ?? (paced ? PACED_CONCURRENCY : Number.POSITIVE_INFINITY) }), gate };
-      this.limiters.set(key, entry);
-    }
+    const entry = this.limiter(delivery.tenant, delivery.target);
     const { queue, gate } = entry;
     return queue.add(async () => {
       await (await gate)?.pass();
@@ -367,15 +358,40 @@ export class Dispatcher {
     }) as Promise<{ result: T; startedAt: Date }>;
   }
 
+  /** The queue and window gate of one tenant's target, made on first use (synchronously: concurrent first calls must share one). */
+  private limiter(tenant: string, target: string): { queue: PQueue; gate: Promise<WindowGate | null> } {
+    const key = `${tenant}\u0000${target}`;
+    let entry = this.limiters.get(key);
+    if (!entry) {
+      const limits = this.limitsOf(target);
+      const paced = limits.calls !== undefined && limits.perMs !== undefined;
+      const gate = paced
+        ? this.store
+            .query('SELECT started_at FROM delivery_attempts WHERE tenant = ? AND target = ? ORDER BY started_at DESC LIMIT ?', [tenant, target, limits.calls!])
+            // The target counts arrivals, which jitter against our send times: a little headroom.
+            .then((rows) => new WindowGate(limits.calls!, Math.ceil(limits.perMs! * WINDOW_HEADROOM), rows.map((r) => Date.parse(String(r.started_at)))))
+        : Promise.resolve(null);
+      entry = { queue: new PQueue({ concurrency: limits.concurrency ?? (paced ? PACED_CONCURRENCY : Number.POSITIVE_INFINITY) }), gate };
+      this.limiters.set(key, entry);
+    }
+    return entry;
+  }
+
   private limitsOf(target: string): TargetLimits {
     return { ...this.adapters[target]!.limits, ...this.options.limits?.[target] };
   }
 
-  /** How many of a target's rows one round claims: what its limit lets out in ROUND_MS (at least one). */
-  private roundShare(target: string): number {
-    const { calls, perMs } = this.limitsOf(target);
+  /**
+   * How many of a target's rows one round claims: for a paced target, what its limit lets out
+   * in the next ROUND_MS less what is already waiting for it (0: none this round); otherwise a
+   * batch.
+   */
+  private async roundShare(tenant: string, target: string): Promise<number> {
     const batch = this.options.batchSize ?? DEFAULTS.batchSize;
-    return calls !== undefined && perMs !== undefined ? Math.min(batch, Math.max(1, Math.ceil((calls * ROUND_MS) / perMs))) : batch;
+    const limiter = this.limiter(tenant, target);
+    const gate = await limiter.gate;
+    if (!gate) return batch;
+    return Math.min(batch, Math.max(0, gate.slotsWithin(ROUND_MS) - limiter.queue.size - limiter.queue.pending));
   }
 
   private later(ms: number): string {

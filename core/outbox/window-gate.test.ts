@@ -20,3 +20,24 @@ describe('WindowGate', () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(65);
   });
 });
+
+describe('slotsWithin', () => {
+  it('counts the passes the pacing and the window allow in the next stretch', async () => {
+    let clock = 1_000_000;
+    const robot = new WindowGate(20, 60_000, [], () => clock);
+    expect(robot.slotsWithin(1000)).toBe(1);
+    // A fresh gate's schedule starts at its first pass, so a second goes at once; then one per 3 s.
+    await robot.pass();
+    await robot.pass();
+    expect(robot.slotsWithin(1000)).toBe(0);
+    expect(robot.slotsWithin(4000)).toBe(1);
+    clock += 3000;
+    expect(robot.slotsWithin(1000)).toBe(1);
+
+    const erp = new WindowGate(5, 250, [], () => clock);
+    expect(erp.slotsWithin(1000)).toBe(20);
+    // Five passes made just before (a restart): the current window is full for now.
+    const restarted = new WindowGate(5, 250, [clock - 40, clock - 30, clock - 20, clock - 10, clock], () => clock);
+    expect(restarted.slotsWithin(100)).toBe(0);
+  });
+});

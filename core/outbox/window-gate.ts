@@ -29,6 +29,21 @@ export class WindowGate {
     if (last !== undefined) this.nextSlot = last + this.gap;
   }
 
+  /**
+   * How many more passes could go in the next `ms` (pacing and window both counted, and not the
+   * passes already waiting): what a dispatcher may claim for this target now without holding
+   * rows it cannot send.
+   */
+  slotsWithin(ms: number): number {
+    const now = this.clock();
+    const start = Math.max(now, this.nextSlot - this.slack);
+    if (start > now + ms) return 0;
+    const paced = Math.floor((now + ms - start) / this.gap) + 1;
+    // Pacing bounds every window after the first; the first may still hold passes made before now.
+    const inWindow = this.times.filter((t) => t > now - this.perMs).length;
+    return Math.max(0, Math.min(paced, this.calls * Math.ceil(ms / this.perMs) - inWindow));
+  }
+
   pass(): Promise<number> {
     const turn = this.chain.then(async (): Promise<number> => {
       for (;;) {

@@ -216,8 +216,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const cfg = await config(opts.sandboxes ? sandboxEnv(process.env) : process.env);
       const url = database(opts, cfg);
       const log = createLog();
-      const world = opts.sandboxes ? await prepareSandboxes(cfg, url, io) : null;
+      const sandboxes = opts.sandboxes ? await prepareSandboxes(cfg, url, io) : null;
+      const world = sandboxes?.world;
       const running = await startServer(cfg, { host: opts.host, port: Number(opts.port), url, log });
+      if (sandboxes) io.err(`console: ${running.url}/?key=${sandboxes.key}`);
       world?.drive(running.url);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
@@ -418,8 +420,8 @@ async function prepareSandboxes(cfg: HubConfig, url: string, io: Io) {
         `admin API key for this run: ${key}`,
       ].join('\n'),
     );
+    return { world, key };
   } finally {
     await hub.close();
   }
-  return world;
 }

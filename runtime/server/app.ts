@@ -3,7 +3,7 @@
  * each platform's expected format), the POS upload, health, and the admin API under /api. The
  * Workers entry serves the same app.
  */
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { credentialsNeedAttention } from '../../core/connector/types.ts';
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
 import type { Store } from '../../core/store/port.ts';
@@ -24,6 +24,8 @@ export interface AppDeps {
   kuaidi100?: Record<string, { salt: string }>;
   /** The admin API: each channel's mapping (for the playground) and the declared attributes. */
   api?: Omit<ApiDeps, 'store' | 'pipeline'>;
+  /** Serves the built console (index.html and /assets/*); the runtime entry brings its own way of reading files. */
+  console?: MiddlewareHandler;
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -45,6 +47,11 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/metrics', async (c) => c.body(formatMetrics(await collectMetrics(deps.store)), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+
+  if (deps.console) {
+    app.get('/', deps.console);
+    app.get('/assets/*', deps.console);
+  }
 
   if (deps.api) mountAdminApi(app, { store: deps.store, pipeline: deps.pipeline, ...deps.api });
 

@@ -8,6 +8,7 @@ import type { Pipeline } from '../../../core/ingest/pipeline.ts';
 import type { AttributeDeclarations } from '../../../core/order/index.ts';
 import type { Store } from '../../../core/store/port.ts';
 import { adminRoutes } from './admin.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { deliveryRoutes } from './deliveries.ts';
 import { mappingRoutes, type MappingSource } from './mappings.ts';
 import { orderRoutes } from './orders.ts';
@@ -24,6 +25,7 @@ export interface ApiDeps {
 
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [
+    ...dashboardRoutes(deps.store),
     ...orderRoutes(deps.store, deps.pipeline),
     ...stockRoutes(deps.store, deps.pipeline),
     ...deliveryRoutes(deps.store),
