@@ -11,6 +11,7 @@ import { DEFAULT_ORDER_ID_PREFIX } from '../adapters/carrier-sf/order-id.ts';
 import { credentialsNeedAttention } from '../core/connector/types.ts';
 import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
+import { channelStockAdapters } from './channel-stock.ts';
 import { bindShops } from './connectors.ts';
 import { openHub } from './hub.ts';
 import { createLog } from './log.ts';
@@ -100,7 +101,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
     }, 60_000),
   );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
-  const dispatcher = new Dispatcher(hub.store, await loadTargets(config), { tenants, ...dispatcherOptions(config), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
+  const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, shops), ...(await loadTargets(config)) }, { tenants, ...dispatcherOptions(config), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
   dispatcher.start();
 
   return {

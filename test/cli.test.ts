@@ -102,7 +102,7 @@ describe('hub mapping test', () => {
 
 describe('hub', () => {
   it('has --help for every subcommand', async () => {
-    for (const args of [[], ['mapping'], ['mapping', 'lint'], ['mapping', 'run'], ['mapping', 'test'], ['demo'], ['ingest'], ['stock'], ['stock', 'count'], ['stock', 'reconcile']]) {
+    for (const args of [[], ['mapping'], ['mapping', 'lint'], ['mapping', 'run'], ['mapping', 'test'], ['demo'], ['ingest'], ['stock'], ['stock', 'count'], ['stock', 'reconcile'], ['replay'], ['replay', 'quarantine'], ['keys', 'create']]) {
       const result = await hub(...args, '--help');
       expect(result.code, args.join(' ')).toBe(0);
       expect(result.out, args.join(' ')).toMatch(/^Usage: hub/);
@@ -184,6 +184,13 @@ describe('hub ingest, stock count and reconcile', () => {
     const [first, second] = ingested.out.split('\n').map((l) => JSON.parse(l));
     expect(first.orders).toEqual([{ orderId: expect.stringMatching(/^ord_/), externalId: 'WEB-10001', outcome: 'created', status: 'paid' }]);
     expect(second.quarantined[0].kind).toBe('mapping');
+
+    // Replayed through the same mapping, it is quarantined again, and the command says why.
+    const replayed = await hub(...args, 'replay', 'quarantine', '--channel', 'webhook', '--tenant', 'shop', '--db', db);
+    expect(replayed.code).toBe(1);
+    expect(replayed.err).toMatch(new RegExp(`^${second.inboxId}: still quarantined: .*status`));
+    expect(replayed.out).toBe('1 payload(s) replayed');
+    expect((await hub(...args, 'replay', 'quarantine', '--db', db)).err).toBe('say which: --id or --channel');
 
     const report = await hub(...args, 'stock', 'reconcile', '--db', db, '--tenant', 'shop');
     expect(report.code).toBe(0);

@@ -616,6 +616,14 @@ class GroupWork {
          shop = excluded.shop, last_inbox = excluded.last_inbox`,
       ),
     );
+    // The shop's own id for each SKU it sold, for the stock updates sent back to it.
+    const channelSkus = new Map<string, SqlValue[]>();
+    for (const o of dirtyOrders) {
+      for (const l of o.doc.lines) if (l.channelSkuId) channelSkus.set(`${o.tenant}\u0000${o.channel}\u0000${l.sku}\u0000${o.shop ?? ''}`, [o.tenant, o.channel, o.shop ?? '', l.sku, l.channelSkuId, this.nowIso]);
+    }
+    s.push(
+      ...insertRows('channel_skus', ['tenant', 'channel', 'shop', 'sku', 'channel_sku_id', 'seen_at'], [...channelSkus.values()], 'ON CONFLICT (tenant, channel, sku, shop) DO UPDATE SET channel_sku_id = excluded.channel_sku_id, seen_at = excluded.seen_at'),
+    );
     s.push(...insertRows('order_events', ['tenant', 'id', 'order_id', 'at', 'kind', 'source', 'detail'], this.eventRows));
     const allReservations = [...this.reservations.entries()].flatMap(([k, rs]) => rs.map((r) => ({ tenant: k.split('\u0000')[0]!, r })));
     s.push(

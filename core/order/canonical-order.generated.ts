@@ -128,7 +128,7 @@ export interface Line {
    */
   sku: string;
   /**
-   * The platform's sku id.
+   * The platform's id of the SKU, in the form its stock call takes (Tmall: <num_iid>:<sku_id>, or <num_iid> for an item without SKUs).
    */
   channelSkuId?: string;
   title: string;

@@ -12,6 +12,7 @@ import { Dispatcher, listDeadLetters, replayDeadLetters } from '../../core/outbo
 import { dispatcherOptions, loadTargets } from '../targets.ts';
 import { startServer } from '../serve.ts';
 import { bindShops } from '../connectors.ts';
+import { channelStockAdapters } from '../channel-stock.ts';
 import { DEFAULT_PULL, pullShop } from '../poller.ts';
 import { describeSigners, SIGNERS, verifyPush } from '../signers.ts';
 import { parseStockCount, StockFileError } from '../stock-file.ts';
@@ -27,6 +28,8 @@ interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
+
+const DB_HELP = 'database (default: database.url in hub.yaml, else file:./data/hub.db)';
 
 const defaultIo: Io = { out: (t) => process.stdout.write(t + '\n'), err: (t) => process.stderr.write(t + '\n') };
 
@@ -106,25 +109,32 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
 
   const database = (opts: { db?: string }, cfg: HubConfig) => opts.db ?? cfg.database?.url ?? 'file:./data/hub.db';
 
+  /** Opens the hub on the command's database for `work`, and closes it whatever happens. */
+  const withHub = async (opts: { db?: string }, work: (hub: Awaited<ReturnType<typeof openHub>>) => Promise<void>) => {
+    const cfg = await config();
+    const hub = await openHub(cfg, { url: database(opts, cfg) });
+    try {
+      await work(hub);
+    } finally {
+      await hub.close();
+    }
+  };
+
   program
     .command('ingest')
     .description('put payload files through the whole pipeline (inbox, mapping, stock, routing, outbox) and print each outcome')
     .requiredOption('--channel <name>', 'the channel the payloads come from')
     .option('--tenant <id>', 'tenant', 'default')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .argument('<files...>', 'payload files (JSON, or POS CSV)')
     .action(async (files: string[], opts: { channel: string; tenant: string; db?: string }) => {
-      const cfg = await config();
-      const hub = await openHub(cfg, { url: database(opts, cfg) });
-      try {
+      await withHub(opts, async (hub) => {
         for (const file of files) {
           const result = await hub.pipeline.ingest({ tenant: opts.tenant, channel: opts.channel, payload: await readText(file), meta: { file } });
           io.out(JSON.stringify({ file, ...result }));
           if (result.quarantined) code = 1;
         }
-      } finally {
-        await hub.close();
-      }
+      });
     });
 
   const stock = program.command('stock').description('stock counts and checks');
@@ -134,7 +144,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('apply a WMS stock count (CSV: sku,location,on_hand[,safety]); all rows or none')
     .argument('<file>', 'the count file')
     .option('--tenant <id>', 'tenant', 'default')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .option('--reason <text>', 'why, for the audit trail', 'stock count')
     .action(async (file: string, opts: { tenant: string; db?: string; reason: string }) => {
       const cfg = await config();
@@ -156,18 +166,14 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .command('reconcile')
     .description('compare reservations with stock levels and report drift or leaks; --repair fixes them (audited)')
     .option('--tenant <id>', 'tenant', 'default')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .option('--repair', 'release leaked reservations and set reserved right')
     .action(async (opts: { tenant: string; db?: string; repair?: boolean }) => {
-      const cfg = await config();
-      const hub = await openHub(cfg, { url: database(opts, cfg) });
-      try {
+      await withHub(opts, async (hub) => {
         const report = await hub.pipeline.reconcile(opts.tenant, { repair: opts.repair === true, actor: 'cli' });
         io.out(JSON.stringify(report, null, 2));
         if ((report.drift.length || report.leaks.length) && !report.repaired) code = 1;
-      } finally {
-        await hub.close();
-      }
+      });
     });
 
   program
@@ -210,7 +216,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .description('run the hub: webhook routes per channel shop, pollers, the fetcher and the delivery engine')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port', '8080')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .option('--sandboxes', 'also run the simulators of every shop and target on loopback, with made-up credentials where the environment has none, and send them traffic')
     .action(async (opts: { host: string; port: string; db?: string; sandboxes?: boolean }) => {
       const cfg = await config(opts.sandboxes ? sandboxEnv(process.env) : process.env);
@@ -236,7 +242,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .requiredOption('--shop <id>', 'the shop, as in hub.yaml')
     .requiredOption('--from <time>', 'start, ISO-8601 with offset')
     .requiredOption('--to <time>', 'end, ISO-8601 with offset')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .action(async (opts: { channel: string; shop: string; from: string; to: string; db?: string }) => {
       const cfg = await config(process.env);
       const from = new Date(opts.from);
@@ -274,12 +280,12 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .command('deliver')
     .description('send what the outbox holds through the targets in hub.yaml; --watch keeps going')
     .option('--tenant <id>', 'tenant', 'default')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .option('--watch', 'keep delivering until stopped')
     .action(async (opts: { tenant: string; db?: string; watch?: boolean }) => {
       const cfg = await config(process.env);
       const hub = await openHub(cfg, { url: database(opts, cfg) });
-      const dispatcher = new Dispatcher(hub.store, await loadTargets(cfg), { tenants: [opts.tenant], ...dispatcherOptions(cfg) });
+      const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, bindShops(cfg)), ...(await loadTargets(cfg)) }, { tenants: [opts.tenant], ...dispatcherOptions(cfg) });
       try {
         if (opts.watch) {
           dispatcher.start();
@@ -295,30 +301,50 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       }
     });
 
-  const dead = program.command('deadletters').description('inspect and replay deliveries that gave up');
+  const dead = program.command('deadletters').description('inspect deliveries that gave up (replay them with hub replay deadletters)');
 
   dead
     .command('list')
     .description('list dead letters with their last error')
     .option('--tenant <id>', 'tenant', 'default')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .option('--target <name>', 'only this target')
     .action(async (opts: { tenant: string; db?: string; target?: string }) => {
-      const cfg = await config();
-      const hub = await openHub(cfg, { url: database(opts, cfg) });
-      try {
+      await withHub(opts, async (hub) => {
         const rows = await listDeadLetters(hub.store, opts.tenant, opts.target ? { target: opts.target } : { all: true });
         io.out(rows.map((r) => `${r.id}  ${r.target}  ${r.kind}  ${r.idempotency_key}  attempts ${r.attempts}  ${r.last_error}`).join('\n') || 'no dead letters');
-      } finally {
-        await hub.close();
-      }
+      });
     });
 
-  dead
-    .command('replay')
-    .description('put dead letters back in the queue (after the config or mapping was fixed)')
+  const replay = program.command('replay').description('run again what failed, once the mapping or config is fixed');
+
+  replay
+    .command('quarantine')
+    .description('put quarantined payloads through the current mappings again (their inbox rows are kept)')
     .option('--tenant <id>', 'tenant', 'default')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
+    .option('--id <quarantine>', 'one quarantined payload')
+    .option('--channel <name>', 'every open one of this channel')
+    .action(async (opts: { tenant: string; db?: string; id?: string; channel?: string }) => {
+      const which = opts.id ? { id: opts.id } : opts.channel ? { channel: opts.channel } : null;
+      if (!which) throw new CommanderError(2, 'hub.usage', 'say which: --id or --channel');
+      await withHub(opts, async (hub) => {
+        const results = await hub.pipeline.replayQuarantine(opts.tenant, which);
+        for (const r of results) {
+          if (r.quarantined?.length) {
+            io.err(`${r.inboxId}: still quarantined: ${r.quarantined.map((q) => q.error).join('; ')}`);
+            code = 1;
+          } else io.out(`${r.inboxId}: ${r.orders.map((o) => `${o.externalId} ${o.outcome} (${o.orderId})`).join(', ')}`);
+        }
+        io.out(`${results.length} payload(s) replayed`);
+      });
+    });
+
+  replay
+    .command('deadletters')
+    .description('put dead letters back in the queue (their bodies are built again from the current mapping)')
+    .option('--tenant <id>', 'tenant', 'default')
+    .option('--db <url>', DB_HELP)
     .option('--id <delivery>', 'one delivery')
     .option('--target <name>', 'every dead letter of this target')
     .option('--kind <kind>', 'with --target: only this kind')
@@ -326,13 +352,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .action(async (opts: { tenant: string; db?: string; id?: string; target?: string; kind?: string; all?: boolean }) => {
       const filter = opts.id ? { id: opts.id } : opts.target ? { target: opts.target, ...(opts.kind ? { kind: opts.kind } : {}) } : opts.all ? ({ all: true } as const) : null;
       if (!filter) throw new CommanderError(2, 'hub.usage', 'say which: --id, --target (with --kind) or --all');
-      const cfg = await config();
-      const hub = await openHub(cfg, { url: database(opts, cfg) });
-      try {
+      await withHub(opts, async (hub) => {
         io.out(`${await replayDeadLetters(hub.store, opts.tenant, filter)} dead letter(s) back in the queue`);
-      } finally {
-        await hub.close();
-      }
+      });
     });
 
   const keys = program.command('keys').description('API keys for the admin API (each bound to one tenant and a role)');
@@ -343,7 +365,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .requiredOption('--name <name>', 'who or what uses it (shown in the audit log)')
     .option('--role <role>', `one of ${ROLES.join(', ')}`, 'viewer')
     .option('--tenant <id>', 'tenant', 'default')
-    .option('--db <url>', 'database (default: database.url in hub.yaml, else file:./data/hub.db)')
+    .option('--db <url>', DB_HELP)
     .action(async (opts: { name: string; role: string; tenant: string; db?: string }) => {
       if (!ROLES.includes(opts.role as Role)) throw new CommanderError(2, 'hub.usage', `--role must be one of ${ROLES.join(', ')}, not "${opts.role}"`);
       const cfg = await config();
