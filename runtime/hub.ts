@@ -12,6 +12,10 @@ import { parseSalesCsv } from '../connectors/pos/csv.ts';
 import type { HubConfig } from './config.ts';
 import { builtinMappingFile, loadMappingFile } from './mappings.ts';
 import { openLibsqlStore } from './store/libsql.ts';
+import { createSealer, SealingError, type DataKey, type Sealer } from '../core/order/sealing.ts';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 export const BUILTIN_CHANNELS = ['tmall', 'jd', 'douyin', 'youzan', 'pos', 'webhook'] as const;
 
@@ -29,7 +33,12 @@ export async function loadChannels(config: HubConfig): Promise<Record<string, Ch
   return channels;
 }
 
-export function orderPolicy(config: HubConfig): OrderPolicy {
+/** The key same-address keys are hashed with when receivers are sealed, derived from the sealing key. */
+function addressIndexKey(keys: DataKey[]): Uint8Array {
+  return sha256(new Uint8Array([...new TextEncoder().encode('order-hub address key\u0000'), ...keys[0]!.key]));
+}
+
+export function orderPolicy(config: HubConfig, addressIndex?: Uint8Array): OrderPolicy {
   const rulesConfig = { rules: config.rules, ...(config.priority ? { priority: config.priority } : {}) };
   const windows = config.rules.flatMap((r) => ('withinMinutes' in r && typeof r.withinMinutes === 'number' ? [r.withinMinutes] : []));
   const routing = config.routing;
@@ -43,7 +52,8 @@ export function orderPolicy(config: HubConfig): OrderPolicy {
           rule: null,
         }),
     rules: (order, context) => evaluateRules(order, context, rulesConfig),
-    addressKey,
+    // With receivers sealed, the same-address key must not spell the address out: a keyed hash keeps it comparable.
+    addressKey: addressIndex ? (receiver) => bytesToHex(hmac(sha256, addressIndex, new TextEncoder().encode(addressKey(receiver)))) : addressKey,
     lookbackMinutes: Math.max(1, ...windows),
   };
 }
@@ -61,18 +71,39 @@ export async function pipelineConfig(config: HubConfig, overrides: Partial<Pipel
 export interface Hub {
   store: Store;
   pipeline: Pipeline;
+  /** Seals and opens receivers at rest (HUB_DATA_KEYS); absent when no key is given. */
+  sealer?: Sealer;
   /** Each channel's mapping and decoder as the pipeline runs them. */
   channels: Record<string, ChannelSetup>;
   close(): Promise<void>;
 }
 
-export async function openHub(config: HubConfig, options: { url?: string; overrides?: Partial<PipelineConfig> } = {}): Promise<Hub> {
+/**
+ * Refuses a key that cannot open what the database holds, now rather than at the first order
+ * that needs it; and a database with sealed receivers but no key at all.
+ */
+async function checkDataKeys(store: Store, sealer: Sealer | undefined): Promise<void> {
+  const [row] = await store.query("SELECT doc FROM orders WHERE instr(doc, 'sealed:v1:') > 0 ORDER BY rowid DESC LIMIT 1");
+  if (!row) return;
+  if (!sealer) throw new SealingError('the database holds sealed receivers: set HUB_DATA_KEYS to the keys that sealed them');
+  await sealer.openOrder(JSON.parse(String(row.doc)) as { receiver?: unknown });
+}
+
+export async function openHub(config: HubConfig, options: { url?: string; overrides?: Partial<PipelineConfig>; dataKeys?: DataKey[] } = {}): Promise<Hub> {
   const store = await openLibsqlStore({ url: options.url ?? config.database?.url ?? 'file:./data/hub.db' });
-  const setup = await pipelineConfig(config, options.overrides);
+  const sealer = options.dataKeys ? await createSealer(options.dataKeys) : undefined;
+  try {
+    await checkDataKeys(store, sealer);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const setup = await pipelineConfig(config, { ...(sealer ? { sealer, policy: orderPolicy(config, addressIndexKey(options.dataKeys!)) } : {}), ...options.overrides });
   const pipeline = new Pipeline(store, setup);
   return {
     store,
     pipeline,
+    ...(sealer ? { sealer } : {}),
     channels: setup.channels,
     async close() {
       await pipeline.drain();

@@ -43,10 +43,14 @@ export async function receivePush(store: Store, pipeline: Pipeline, binding: Sho
   const meta = { messageIds: ids, headers: safeHeaders(request.headers) };
   let ingested = 0;
   const fetches: string[] = [];
-  for (const item of result.items) {
+  // A message of orders only is marked handled with its last order, in that order's transaction:
+  // no write of its own, so a push costs no more than its ingest.
+  const last = result.items.length - 1;
+  const ordersOnly = result.items.every((i) => i.kind === 'order');
+  for (const [index, item] of result.items.entries()) {
     if (item.kind === 'order') {
       // Durable before the platform hears back: the inbox row is committed when this resolves.
-      await pipeline.ingest({ tenant, channel, shop, payload: item.payload, meta });
+      await pipeline.ingest({ tenant, channel, shop, payload: item.payload, meta, ...(ordersOnly && index === last && ids.length ? { messageIds: ids } : {}) });
       ingested++;
     } else if (item.kind === 'fetch') {
       fetches.push(item.externalId);
@@ -57,6 +61,7 @@ export async function receivePush(store: Store, pipeline: Pipeline, binding: Sho
     }
   }
   const at = now.toISOString();
+  if (ordersOnly && result.items.length > 0) return { ...base, ingested, queued: 0 };
   await store.batch([
     ...fetches.map((externalId) => ({
       sql: `INSERT INTO fetch_queue (tenant, channel, shop, external_id, status, next_attempt_at, received_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)

@@ -13,6 +13,7 @@ import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
 import { channelStockAdapters } from './channel-stock.ts';
 import { bindShops } from './connectors.ts';
+import type { DataKey } from '../core/order/sealing.ts';
 import { openHub } from './hub.ts';
 import { createLog } from './log.ts';
 import { fetchNamedOrders } from './intake.ts';
@@ -36,9 +37,9 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: HubConfig, options: { host?: string; port?: number; url?: string; log?: (e: Record<string, unknown>) => void } = {}): Promise<Running> {
+export async function startServer(config: HubConfig, options: { host?: string; port?: number; url?: string; log?: (e: Record<string, unknown>) => void; dataKeys?: DataKey[] } = {}): Promise<Running> {
   const log = options.log ?? createLog();
-  const hub = await openHub(config, options.url ? { url: options.url } : {});
+  const hub = await openHub(config, { ...(options.url ? { url: options.url } : {}), ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}) });
   const shops = bindShops(config);
   // WMS targets that confirm shipments call back on /callbacks/<tenant>/qimen/<target>.
   const qimen = Object.fromEntries(
@@ -58,7 +59,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
       .map(([name, t]) => [name, { salt: String(t.salt ?? '') }]),
   );
   const mappings = Object.entries(hub.channels).map(([channel, setup]) => ({ channel, file: builtinMappingFile(channel), setup }));
-  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log, api: { mappings, attributes: config.attributes }, console: consoleAssets() });
+  const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log, api: { mappings, attributes: config.attributes, ...(hub.sealer ? { sealer: hub.sealer } : {}) }, console: consoleAssets() });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
   });
@@ -101,7 +102,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
     }, 60_000),
   );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
-  const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, shops), ...(await loadTargets(config)) }, { tenants, ...dispatcherOptions(config), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
+  const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, shops), ...(await loadTargets(config)) }, { tenants, ...dispatcherOptions(config), ...(hub.sealer ? { sealer: hub.sealer } : {}), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
   dispatcher.start();
 
   return {

@@ -12,9 +12,11 @@ import { parseConfig } from '../runtime/config.ts';
 import { startServer, type Running } from '../runtime/serve.ts';
 import { apiRoutes, createApiKey, type ApiRoute } from '../runtime/server/api/index.ts';
 import { openLibsqlStore } from '../runtime/store/libsql.ts';
+import { parseDataKeys } from '../core/order/sealing.ts';
 import { pushPaidOrder } from './support/site-shop.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const DATA_KEYS = `k1=${btoa(String.fromCharCode(...new Uint8Array(32).fill(5)))}`;
 const db = `file:${join(mkdtempSync(join(tmpdir(), 'hub-api-')), 'hub.db')}`;
 let running: Running;
 let store: Store;
@@ -62,7 +64,7 @@ beforeAll(async () => {
   keys.admin = admin.key;
   ids.key = admin.id;
   keys.otherTenant = (await createApiKey(store, { tenant: 't2', name: 'other', role: 'admin' })).key;
-  running = await startServer(parseConfig(CONFIG, 'hub.yaml', { HOOK: SECRET }), { port: 0, url: db, log: () => undefined });
+  running = await startServer(parseConfig(CONFIG, 'hub.yaml', { HOOK: SECRET }), { port: 0, url: db, log: () => undefined, dataKeys: parseDataKeys(DATA_KEYS) });
 
   expect(await pushPaidOrder(running.url, SECRET, 'WEB-1')).toBe(204);
   // A payload the mapping cannot read (items missing) lands in quarantine.
@@ -148,6 +150,16 @@ describe('orders', () => {
     expect(body.order.shipments).toEqual([expect.objectContaining({ location: 'wh-sh' })]);
     expect(body.deliveries).toEqual([expect.objectContaining({ id: ids.delivery, kind: 'erp.sale_order', status: 'dead', attempts: [expect.objectContaining({ outcome: expect.any(String) })] })]);
     expect(JSON.stringify(body)).not.toContain('13800138000');
+  });
+
+  it('keeps receivers and raw payloads sealed in the database', async () => {
+    const stored = JSON.stringify(await Promise.all(['orders', 'inbox', 'order_events', 'delivery_attempts', 'audit_log'].map((t) => store.query(`SELECT * FROM ${t}`))));
+    for (const secret of ['13800138000', '林小姐', '南京西路']) expect(stored).not.toContain(secret);
+    const [row] = await store.query("SELECT doc, phone_tail, address_key FROM orders WHERE external_id = 'WEB-1'");
+    expect(JSON.parse(String(row!.doc)).receiver).toMatchObject({ name: expect.stringMatching(/^sealed:v1:k1:/), phone: expect.stringMatching(/^sealed:v1:k1:/), address: expect.stringMatching(/^sealed:v1:k1:/), province: '上海市' });
+    expect(row!.phone_tail).toBe('8000');
+    expect(row!.address_key).toMatch(/^[0-9a-f]{64}$/);
+    expect(String((await store.query("SELECT payload FROM inbox WHERE tenant = 't1' LIMIT 1"))[0]!.payload)).toMatch(/^sealed:v1:k1:/);
   });
 
   it('reveals the receiver only to an admin, and audits the reveal', async () => {

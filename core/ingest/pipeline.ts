@@ -87,10 +87,11 @@ export class Pipeline {
       entry.quarantineIds.push(String(row.id));
       byInbox.set(String(row.inbox_id), entry);
     }
+    const sealer = this.config.sealer;
     return Promise.all(
-      [...byInbox.entries()].map(([inboxId, { quarantineIds, row }]): Promise<IngestResult> =>
+      [...byInbox.entries()].map(async ([inboxId, { quarantineIds, row }]): Promise<IngestResult> =>
         this.groups.submit({
-          input: { tenant, channel: String(row.channel), shop: row.shop === null ? null : String(row.shop), payload: String(row.payload), meta: JSON.parse(String(row.meta)) },
+          input: { tenant, channel: String(row.channel), shop: row.shop === null ? null : String(row.shop), payload: sealer ? await sealer.open(String(row.payload)) : String(row.payload), meta: JSON.parse(String(row.meta)) },
           replay: { inboxId, quarantineIds },
         }) as Promise<IngestResult>,
       ),

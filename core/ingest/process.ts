@@ -134,7 +134,8 @@ class GroupWork {
     }
     await this.queueChannelStock();
 
-    // 4. Write it all.
+    // 4. Write it all, receivers and raw payloads sealed first.
+    await this.seal();
     await this.tx.batch(this.statements());
     return results;
   }
@@ -150,6 +151,7 @@ class GroupWork {
     const raw = typeof input.payload === 'string' ? input.payload : JSON.stringify(input.payload);
     const inboxId = item.replay?.inboxId ?? newId('inb', this.now.getTime());
     const result: IngestResult = { inboxId, orders: [] };
+    for (const id of input.messageIds ?? []) this.messageRows.push([tenant, channel, shop ?? '', id, this.nowIso]);
     const orders: CanonicalOrder[] = [];
     const failures: Array<{ kind: QuarantineKind; error: string; position?: string; sourcePath?: string }> = [];
 
@@ -212,6 +214,13 @@ class GroupWork {
   // -------------------------------------------------------------------------------------------
   // Reads
 
+  /** An order row as the work needs it: its receiver opened when it was stored sealed. */
+  private async opened(row: Row): Promise<OrderRecord> {
+    const record = recordOf(row);
+    if (this.config.sealer) record.doc = await this.config.sealer.openOrder(record.doc);
+    return record;
+  }
+
   private async loadOrders(keys: Array<{ tenant: string; channel: string; externalId: string }>): Promise<void> {
     const byScope = groupBy(keys, (k) => `${k.tenant}\u0000${k.channel}`);
     for (const scope of byScope.values()) {
@@ -221,7 +230,7 @@ class GroupWork {
           `SELECT * FROM orders WHERE tenant = ? AND channel = ? AND external_id IN (${ids.map(() => '?').join(', ')})`,
           [tenant, channel, ...ids],
         );
-        for (const row of rows) this.orders.set(orderKey(tenant, channel, String(row.external_id)), recordOf(row));
+        for (const row of rows) this.orders.set(orderKey(tenant, channel, String(row.external_id)), await this.opened(row));
       }
     }
     const loaded = [...this.orders.values()];
@@ -244,7 +253,7 @@ class GroupWork {
       const wanted = [...new Set(scope.map((k) => k.id))].filter((id) => !this.orderById(tenant, id));
       for (const ids of chunks(wanted, 500)) {
         const rows = await this.tx.query(`SELECT * FROM orders WHERE tenant = ? AND id IN (${ids.map(() => '?').join(', ')})`, [tenant, ...ids]);
-        for (const row of rows) this.orders.set(orderKey(tenant, String(row.channel), String(row.external_id)), recordOf(row));
+        for (const row of rows) this.orders.set(orderKey(tenant, String(row.channel), String(row.external_id)), await this.opened(row));
         const reservations = await this.tx.query(`SELECT * FROM reservations WHERE tenant = ? AND status = 'active' AND order_id IN (${ids.map(() => '?').join(', ')})`, [tenant, ...ids]);
         for (const r of reservations) this.reservationsOf(tenant, String(r.order_id)).push(reservationOf(r));
         await this.loadStock(reservations.map((r) => ({ tenant, sku: String(r.sku) })));
@@ -580,6 +589,7 @@ class GroupWork {
     }
   }
 
+  private readonly messageRows: SqlValue[][] = [];
   private readonly channelStockRows: SqlValue[][] = [];
   private readonly adjustmentRows: SqlValue[][] = [];
   private readonly pendingRows: SqlValue[][] = [];
@@ -594,26 +604,44 @@ class GroupWork {
   // -------------------------------------------------------------------------------------------
   // Writes
 
+  /** Sealed order documents by order, for statements(); empty without a sealer. */
+  private readonly sealedDocs = new Map<OrderRecord, string>();
+
+  private async seal(): Promise<void> {
+    const sealer = this.config.sealer;
+    if (!sealer) return;
+    for (const o of this.orders.values()) if (o.dirty) this.sealedDocs.set(o, JSON.stringify(await sealer.sealOrder(o.doc)));
+    for (const row of this.inboxRows) row[6] = await sealer.seal(String(row[6]));
+    for (const row of this.eventRows) {
+      if (row[4] !== 'address_changed') continue;
+      const detail = JSON.parse(String(row[6])) as { from: CanonicalOrder['receiver'] | null; to: CanonicalOrder['receiver'] | null };
+      const sealed = async (receiver: CanonicalOrder['receiver'] | null) => (receiver ? (await sealer.sealOrder({ receiver })).receiver : null);
+      row[6] = JSON.stringify({ from: await sealed(detail.from), to: await sealed(detail.to) });
+    }
+  }
+
   private statements(): Statement[] {
     const s: Statement[] = [];
     s.push(...insertRows('inbox', ['tenant', 'id', 'channel', 'shop', 'received_at', 'meta', 'payload', 'status', 'orders'], this.inboxRows));
     s.push(...this.inboxUpdates);
     s.push(...insertRows('quarantine', ['tenant', 'id', 'inbox_id', 'channel', 'created_at', 'kind', 'error', 'position', 'source_path'], this.quarantineRows));
+    s.push(...insertRows('push_messages', ['tenant', 'channel', 'shop', 'message_id', 'received_at'], this.messageRows, 'ON CONFLICT DO NOTHING'));
     s.push(...this.quarantineUpdates);
     const dirtyOrders = [...this.orders.values()].filter((o) => o.dirty);
     s.push(
       ...insertRows(
         'orders',
-        ['tenant', 'id', 'channel', 'shop', 'external_id', 'status', 'after_sale', 'updated_at', 'updated_ms', 'version', 'doc', 'holds', 'hold_until', 'priority', 'flags', 'stage', 'extra_lines', 'shipments', 'address_key', 'buyer_key', 'created_at', 'last_inbox'],
+        ['tenant', 'id', 'channel', 'shop', 'external_id', 'status', 'after_sale', 'updated_at', 'updated_ms', 'version', 'doc', 'holds', 'hold_until', 'priority', 'flags', 'stage', 'extra_lines', 'shipments', 'address_key', 'buyer_key', 'created_at', 'last_inbox', 'phone_tail'],
         dirtyOrders.map((o) => [
-          o.tenant, o.id, o.channel, o.shop, o.externalId, o.doc.status, o.doc.afterSale, o.doc.updatedAt, o.updatedMs, o.version, JSON.stringify(o.doc),
+          o.tenant, o.id, o.channel, o.shop, o.externalId, o.doc.status, o.doc.afterSale, o.doc.updatedAt, o.updatedMs, o.version, this.sealedDocs.get(o) ?? JSON.stringify(o.doc),
           o.holds ? JSON.stringify(o.holds) : null, o.holdUntil, o.priority, o.flags ? JSON.stringify(o.flags) : null, o.stage,
           o.extraLines.length ? JSON.stringify(o.extraLines) : null, o.shipments.length ? JSON.stringify(o.shipments) : null, o.addressKey, o.buyerKey, o.createdAt, o.lastInbox,
+          /\d{4}$/.exec(o.doc.receiver?.phone ?? '')?.[0] ?? null,
         ]),
         `ON CONFLICT (tenant, channel, external_id) DO UPDATE SET status = excluded.status, after_sale = excluded.after_sale, updated_at = excluded.updated_at,
          updated_ms = excluded.updated_ms, version = excluded.version, doc = excluded.doc, holds = excluded.holds, hold_until = excluded.hold_until,
          priority = excluded.priority, flags = excluded.flags, stage = excluded.stage, extra_lines = excluded.extra_lines, shipments = excluded.shipments, address_key = excluded.address_key,
-         shop = excluded.shop, last_inbox = excluded.last_inbox`,
+         shop = excluded.shop, last_inbox = excluded.last_inbox, phone_tail = excluded.phone_tail`,
       ),
     );
     // The shop's own id for each SKU it sold, for the stock updates sent back to it.

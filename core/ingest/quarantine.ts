@@ -2,6 +2,7 @@
  * What the admin API and the console read about quarantine: the open (or resolved) items with
  * their error and where it points, and one item with its raw payload.
  */
+import type { Sealer } from '../order/sealing.ts';
 import { maskRawPayload } from '../orders/queries.ts';
 import { andFilters, type SqlValue, type Store } from '../store/port.ts';
 
@@ -21,12 +22,13 @@ export async function listQuarantine(store: Store, tenant: string, filter: { cha
   return { items: page, next: rows.length > limit ? String(page[page.length - 1]!.id) : null };
 }
 
-export async function quarantineDetail(store: Store, tenant: string, id: string, options: { reveal?: boolean } = {}) {
+export async function quarantineDetail(store: Store, tenant: string, id: string, options: { reveal?: boolean; sealer?: Sealer } = {}) {
   const [row] = await store.query(
     `SELECT q.id, q.inbox_id, q.channel, i.shop, q.created_at, q.kind, q.error, q.position, q.source_path, q.resolved_at, q.resolution, i.received_at, i.meta, i.payload
      FROM quarantine q JOIN inbox i ON i.tenant = q.tenant AND i.id = q.inbox_id WHERE q.tenant = ? AND q.id = ?`,
     [tenant, id],
   );
   if (!row) return null;
-  return { ...row, meta: JSON.parse(String(row.meta)), payload: options.reveal ? String(row.payload) : maskRawPayload(String(row.payload)) };
+  const payload = options.sealer ? await options.sealer.open(String(row.payload)) : String(row.payload);
+  return { ...row, meta: JSON.parse(String(row.meta)), payload: options.reveal ? payload : maskRawPayload(payload) };
 }

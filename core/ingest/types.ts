@@ -1,6 +1,7 @@
 /**
  * The pipeline's contract: what goes in, what comes out, and what the runtime plugs in.
  */
+import type { Sealer } from '../order/sealing.ts';
 import type { CompiledMapping } from '../mapping/index.ts';
 import type { CanonicalOrder } from '../order/index.ts';
 import type { ChannelStockConfig } from '../stock/available.ts';
@@ -15,6 +16,11 @@ export interface IngestInput {
   payload: string | unknown;
   /** Headers and connector metadata, kept with the raw payload. */
   meta?: Record<string, unknown>;
+  /**
+   * The platform's message ids this payload completes: recorded as handled in the same
+   * transaction as its inbox row, so a repeat of the message is known without a write of its own.
+   */
+  messageIds?: string[];
 }
 
 export type OrderOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'illegal';
@@ -84,6 +90,8 @@ export interface PipelineConfig {
   groupWindowMs?: number;
   groupMaxSize?: number;
   now?: () => Date;
+  /** Seals receivers (orders, address changes) and raw payloads at rest; without it they are stored plain. */
+  sealer?: Sealer;
 }
 
 /** News about an order that may come before the order itself (a refund or cancel message). */

@@ -5,6 +5,7 @@
  */
 import { idFloor } from '../ids.ts';
 import { maskPersonalData } from '../outbox/mask.ts';
+import type { Sealer } from '../order/sealing.ts';
 import { andFilters, type Row, type SqlValue, type Store } from '../store/port.ts';
 
 export interface OrderFilter {
@@ -60,15 +61,22 @@ export function maskPhone(phone: string): string {
   return /^\+?\d{7,}$/.test(phone) ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone;
 }
 
-function summary(row: Row, reveal: boolean): OrderSummary {
-  const doc = JSON.parse(String(row.doc)) as {
-    createdAt: string;
-    currency: string;
-    amounts: { paid: number };
-    buyer: { id?: string; nick?: string };
-    receiver?: { name: string; phone: string; province: string; city: string };
-    lines: Array<{ sku: string }>;
-  };
+interface StoredDoc {
+  createdAt: string;
+  currency: string;
+  amounts: { paid: number };
+  buyer: { id?: string; nick?: string };
+  receiver?: { name: string; phone: string; province: string; city: string };
+  lines: Array<{ sku: string }>;
+}
+
+/** An order row's document, its receiver opened when it is stored sealed. */
+async function openRow(row: Row, sealer: Sealer | undefined): Promise<{ row: Row; doc: StoredDoc }> {
+  const doc = JSON.parse(String(row.doc)) as StoredDoc;
+  return { row, doc: sealer ? await sealer.openOrder(doc) : doc };
+}
+
+function summary(row: Row, doc: StoredDoc, reveal: boolean): OrderSummary {
   const receiver = doc.receiver ? (reveal ? doc.receiver : maskOrderDoc(doc).receiver!) : null;
   return {
     id: String(row.id),
@@ -91,7 +99,7 @@ function summary(row: Row, reveal: boolean): OrderSummary {
   };
 }
 
-export async function listOrders(store: Store, tenant: string, filter: OrderFilter = {}, options: { reveal?: boolean } = {}): Promise<{ orders: OrderSummary[]; next: string | null }> {
+export async function listOrders(store: Store, tenant: string, filter: OrderFilter = {}, options: { reveal?: boolean; sealer?: Sealer } = {}): Promise<{ orders: OrderSummary[]; next: string | null }> {
   const where: string[] = [];
   const args: SqlValue[] = [tenant];
   const add = (sql: string, ...values: SqlValue[]) => (where.push(sql), args.push(...values));
@@ -102,24 +110,22 @@ export async function listOrders(store: Store, tenant: string, filter: OrderFilt
   if (filter.to) add('created_at < ?', filter.to);
   if (filter.held !== undefined) add(filter.held ? 'holds IS NOT NULL' : 'holds IS NULL');
   if (filter.cursor) add('id < ?', filter.cursor);
-  if (filter.q) {
-    const q = filter.q.trim();
-    const byPhone = /^\d{4,11}$/.test(q);
-    add(
-      `(external_id = ? OR json_extract(doc, '$.buyer.id') = ? OR json_extract(doc, '$.buyer.nick') = ?${byPhone ? ` OR json_extract(doc, '$.receiver.phone') LIKE ?` : ''})`,
-      q,
-      q,
-      q,
-      ...(byPhone ? [`%${q}`] : []),
-    );
+  const q = filter.q?.trim();
+  // Phones may be sealed: the stored last four digits find the candidates, the opened phone decides.
+  const phoneTail = q && /^\d{4,11}$/.test(q) ? q : null;
+  if (q) {
+    add(`(external_id = ? OR json_extract(doc, '$.buyer.id') = ? OR json_extract(doc, '$.buyer.nick') = ?${phoneTail ? ' OR phone_tail = ?' : ''})`, q, q, q, ...(phoneTail ? [phoneTail.slice(-4)] : []));
   }
   const limit = Math.min(Math.max(filter.limit ?? 50, 1), 500);
   const rows = await store.query(
     `SELECT id, channel, shop, external_id, status, after_sale, stage, doc, holds, flags, priority, created_at FROM orders WHERE tenant = ?${andFilters(where)} ORDER BY id DESC LIMIT ?`,
     [...args, limit + 1],
   );
-  const page = rows.slice(0, limit).map((r) => summary(r, options.reveal ?? false));
-  return { orders: page, next: rows.length > limit ? page[page.length - 1]!.id : null };
+  const opened = await Promise.all(rows.slice(0, limit).map((r) => openRow(r, options.sealer)));
+  const page = opened
+    .filter(({ doc, row }) => !phoneTail || row.external_id === q || doc.buyer?.id === q || doc.buyer?.nick === q || String(doc.receiver?.phone ?? '').endsWith(phoneTail))
+    .map(({ doc, row }) => summary(row, doc, options.reveal ?? false));
+  return { orders: page, next: rows.length > limit ? String(rows[limit - 1]!.id) : null };
 }
 
 export interface OrderDetail {
@@ -132,7 +138,7 @@ export interface OrderDetail {
 }
 
 /** One order with its timeline, the inbox rows it came from (raw payloads), stock, routing and deliveries. */
-export async function orderDetail(store: Store, tenant: string, id: string, options: { reveal?: boolean } = {}): Promise<OrderDetail | null> {
+export async function orderDetail(store: Store, tenant: string, id: string, options: { reveal?: boolean; sealer?: Sealer } = {}): Promise<OrderDetail | null> {
   const [row] = await store.query('SELECT * FROM orders WHERE tenant = ? AND id = ?', [tenant, id]);
   if (!row) return null;
   const reveal = options.reveal ?? false;
@@ -151,10 +157,19 @@ export async function orderDetail(store: Store, tenant: string, id: string, opti
         [tenant, ...deliveries.map((d) => d.id!)],
       )
     : [];
-  const doc = JSON.parse(String(row.doc));
+  const { doc } = await openRow(row, options.sealer);
+  const open = async (text: string) => (options.sealer ? options.sealer.open(text) : text);
+  const openReceivers = async (detail: unknown) => {
+    const d = detail as { from?: StoredDoc['receiver'] | null; to?: StoredDoc['receiver'] | null };
+    if (!options.sealer || !d || (!d.from && !d.to)) return detail;
+    const one = async (receiver: StoredDoc['receiver'] | null | undefined) => (receiver ? (await options.sealer!.openOrder({ receiver })).receiver : receiver);
+    return { ...d, from: await one(d.from), to: await one(d.to) };
+  };
+  const timeline = await Promise.all(events.map(async (e) => ({ id: String(e.id), at: String(e.at), kind: String(e.kind), source: e.source === null ? null : String(e.source), detail: await openReceivers(json(e.detail)) })));
+  const payloads = await Promise.all(inbox.map(async (i) => ({ id: String(i.id), receivedAt: String(i.received_at), status: String(i.status), meta: json(i.meta), payload: await open(String(i.payload)) })));
   return {
     order: {
-      ...summary(row, reveal),
+      ...summary(row, doc, reveal),
       version: Number(row.version),
       updatedAt: String(row.updated_at),
       doc: reveal ? doc : maskOrderDoc(doc),
@@ -162,9 +177,9 @@ export async function orderDetail(store: Store, tenant: string, id: string, opti
       shipments: json(row.shipments),
       holdUntil: row.hold_until === null ? null : String(row.hold_until),
     },
-    timeline: events.map((e) => ({ id: String(e.id), at: String(e.at), kind: String(e.kind), source: e.source === null ? null : String(e.source), detail: reveal ? json(e.detail) : maskPersonalData(json(e.detail)) })),
+    timeline: timeline.map((e) => ({ ...e, detail: reveal ? e.detail : maskPersonalData(e.detail) })),
     // Raw payloads carry the receiver as the platform sent it: masked unless revealed.
-    inbox: inbox.map((i) => ({ id: String(i.id), receivedAt: String(i.received_at), status: String(i.status), meta: json(i.meta), payload: reveal ? String(i.payload) : maskRawPayload(String(i.payload)) })),
+    inbox: payloads.map((i) => ({ ...i, payload: reveal ? i.payload : maskRawPayload(i.payload) })),
     reservations: await store.query('SELECT id, line_id, sku, location, quantity, status, created_at, updated_at FROM reservations WHERE tenant = ? AND order_id = ? ORDER BY id', [tenant, id]),
     shortfalls: await store.query('SELECT id, line_id, sku, quantity, policy, created_at, resolved_at FROM shortfalls WHERE tenant = ? AND order_id = ? ORDER BY id', [tenant, id]),
     deliveries: deliveries.map((d) => ({ ...d, attempts: attempts.filter((a) => a.delivery_id === d.id) })),

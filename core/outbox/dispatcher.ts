@@ -8,6 +8,7 @@
  * const dispatcher = new Dispatcher(store, { kingdee: kingdeeAdapter }, { tenants: ['default'] });
  * await dispatcher.runOnce(); // { claimed: 12, delivered: 11, retried: 1, dead: 0, unknown: 0 }
  */
+import type { Sealer } from '../order/sealing.ts';
 import PQueue from 'p-queue';
 import { newId } from '../ids.ts';
 import type { CanonicalOrder } from '../order/index.ts';
@@ -19,6 +20,8 @@ import type { Adapter, Delivery, SendOutcome, TargetLimits } from './types.ts';
 
 export interface DispatcherOptions {
   tenants: string[];
+  /** Opens receivers stored sealed, for the bodies adapters build. */
+  sealer?: Sealer;
   /** Who holds the leases this dispatcher takes (several dispatchers may share a database). */
   owner?: string;
   leaseMs?: number;
@@ -237,7 +240,8 @@ export class Dispatcher {
     if (ids.length === 0) return orders;
     const found = await this.store.query(`SELECT id, doc, extra_lines FROM orders WHERE tenant = ? AND id IN (${ids.map(() => '?').join(', ')})`, [tenant, ...ids]);
     for (const r of found) {
-      const doc = JSON.parse(String(r.doc)) as CanonicalOrder;
+      const stored = JSON.parse(String(r.doc)) as CanonicalOrder;
+      const doc = this.options.sealer ? await this.options.sealer.openOrder(stored) : stored;
       orders.set(String(r.id), { ...doc, ...(r.extra_lines ? { extraLines: JSON.parse(String(r.extra_lines)) } : {}) });
     }
     return orders;

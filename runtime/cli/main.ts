@@ -19,6 +19,9 @@ import { parseStockCount, StockFileError } from '../stock-file.ts';
 import type { HubConfig } from '../config.ts';
 import { findMappings, formatReport, testMapping } from '../mapping-test.ts';
 import { runDemo } from './demo.ts';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseDataKeys, SealingError, type DataKey } from '../../core/order/sealing.ts';
 import { createLog } from '../log.ts';
 import { sandboxEnv, seedSandboxStock, startSandboxWorld } from '../sandbox/world.ts';
 import { createApiKey, ROLES, type Role } from '../server/api/index.ts';
@@ -112,7 +115,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   /** Opens the hub on the command's database for `work`, and closes it whatever happens. */
   const withHub = async (opts: { db?: string }, work: (hub: Awaited<ReturnType<typeof openHub>>) => Promise<void>) => {
     const cfg = await config();
-    const hub = await openHub(cfg, { url: database(opts, cfg) });
+    const hub = await openHub(cfg, { url: database(opts, cfg), ...dataKeysFromEnv() });
     try {
       await work(hub);
     } finally {
@@ -149,7 +152,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .action(async (file: string, opts: { tenant: string; db?: string; reason: string }) => {
       const cfg = await config();
       const lines = parseStockCount(await readText(file), file);
-      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      const hub = await openHub(cfg, { url: database(opts, cfg), ...dataKeysFromEnv() });
       try {
         const result = await hub.pipeline.adjustStock(opts.tenant, lines, { reason: opts.reason, source: 'file', actor: `file:${file}` });
         if (result.ok) io.out(JSON.stringify(result.detail, null, 2));
@@ -222,9 +225,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       const cfg = await config(opts.sandboxes ? sandboxEnv(process.env) : process.env);
       const url = database(opts, cfg);
       const log = createLog();
-      const sandboxes = opts.sandboxes ? await prepareSandboxes(cfg, url, io) : null;
+      const dataKeys = dataKeysFromEnv().dataKeys ?? (opts.sandboxes ? sandboxDataKeys(url) : null);
+      if (!dataKeys) throw new CommanderError(1, 'hub.usage', 'hub serve seals receivers at rest: set HUB_DATA_KEYS=<id>=<base64 of 32 bytes> (hub keys data-key makes one)');
+      const sandboxes = opts.sandboxes ? await prepareSandboxes(cfg, url, dataKeys, io) : null;
       const world = sandboxes?.world;
-      const running = await startServer(cfg, { host: opts.host, port: Number(opts.port), url, log });
+      const running = await startServer(cfg, { host: opts.host, port: Number(opts.port), url, log, dataKeys });
       if (sandboxes) io.err(`console: ${running.url}/?key=${sandboxes.key}`);
       world?.drive(running.url);
       await new Promise<void>((resolve) => {
@@ -250,7 +255,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to <= from) throw new CommanderError(2, 'hub.usage', '--from and --to must be ISO-8601 times, --from first');
       const binding = bindShops(cfg).find((b) => b.channel === opts.channel && b.shop === opts.shop);
       if (!binding) throw new CommanderError(2, 'hub.usage', `hub.yaml has no shop ${opts.shop} of channel ${opts.channel}`);
-      const hub = await openHub(cfg, { url: database(opts, cfg) });
+      const hub = await openHub(cfg, { url: database(opts, cfg), ...dataKeysFromEnv() });
       try {
         // Its own cursor, keyed by the window: running the same backfill again resumes it.
         const key = `${opts.shop}#backfill:${from.toISOString()}/${to.toISOString()}`;
@@ -284,8 +289,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .option('--watch', 'keep delivering until stopped')
     .action(async (opts: { tenant: string; db?: string; watch?: boolean }) => {
       const cfg = await config(process.env);
-      const hub = await openHub(cfg, { url: database(opts, cfg) });
-      const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, bindShops(cfg)), ...(await loadTargets(cfg)) }, { tenants: [opts.tenant], ...dispatcherOptions(cfg) });
+      const hub = await openHub(cfg, { url: database(opts, cfg), ...dataKeysFromEnv() });
+      const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, bindShops(cfg)), ...(await loadTargets(cfg)) }, { tenants: [opts.tenant], ...dispatcherOptions(cfg), ...(hub.sealer ? { sealer: hub.sealer } : {}) });
       try {
         if (opts.watch) {
           dispatcher.start();
@@ -357,7 +362,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       });
     });
 
-  const keys = program.command('keys').description('API keys for the admin API (each bound to one tenant and a role)');
+  const keys = program.command('keys').description('API keys for the admin API (each bound to one tenant and a role), and data keys');
+
+  keys
+    .command('data-key')
+    .description('make a key that seals receivers at rest: put it first in HUB_DATA_KEYS (keep older ones after it to read what they sealed)')
+    .option('--id <id>', 'its id, stored beside everything it seals', `k${new Date().toISOString().slice(0, 10).replace(/-/g, '')}`)
+    .action((opts: { id: string }) => {
+      io.out(`${opts.id}=${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64')}`);
+    });
 
   keys
     .command('create')
@@ -411,7 +424,8 @@ function describeError(e: unknown): string {
     e instanceof ConfigError ||
     e instanceof FileError ||
     e instanceof StockFileError ||
-    e instanceof SalesCsvError
+    e instanceof SalesCsvError ||
+    e instanceof SealingError
   ) {
     return e.message;
   }
@@ -427,9 +441,9 @@ const credentialsNotNeeded = new Proxy(process.env, { get: (env, name) => (typeo
  * Before a sandbox run's hub starts: the simulators on their ports, the first run's stock, and
  * a console key (the previous run's is revoked), printed with what runs where.
  */
-async function prepareSandboxes(cfg: HubConfig, url: string, io: Io) {
+async function prepareSandboxes(cfg: HubConfig, url: string, dataKeys: DataKey[], io: Io) {
   const world = await startSandboxWorld(cfg, createLog());
-  const hub = await openHub(cfg, { url });
+  const hub = await openHub(cfg, { url, dataKeys });
   try {
     const seeded = await seedSandboxStock(hub, cfg);
     await hub.store.batch([{ sql: "UPDATE api_keys SET revoked_at = ? WHERE tenant = 'default' AND name = 'sandbox console' AND revoked_at IS NULL", args: [new Date().toISOString()] }]);
@@ -446,4 +460,24 @@ async function prepareSandboxes(cfg: HubConfig, url: string, io: Io) {
   } finally {
     await hub.close();
   }
+}
+
+/** HUB_DATA_KEYS, when set: the keys receivers are sealed and opened with. */
+function dataKeysFromEnv(): { dataKeys?: DataKey[] } {
+  const text = process.env.HUB_DATA_KEYS;
+  return text ? { dataKeys: parseDataKeys(text) } : {};
+}
+
+/**
+ * A sandbox run without HUB_DATA_KEYS keeps a made-up key beside its database (data/sandbox.key),
+ * so the next run opens what this one sealed. For the sandbox only: a real key lives in the environment.
+ */
+function sandboxDataKeys(url: string): DataKey[] {
+  const dir = url.startsWith('file:') ? dirname(url.slice('file:'.length)) : './data';
+  const file = join(dir, 'sandbox.key');
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `sandbox=${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64')}\n`, { mode: 0o600 });
+  }
+  return parseDataKeys(readFileSync(file, 'utf8').trim());
 }

@@ -6,6 +6,7 @@
 import type { Hono } from 'hono';
 import type { Pipeline } from '../../../core/ingest/pipeline.ts';
 import type { AttributeDeclarations } from '../../../core/order/index.ts';
+import type { Sealer } from '../../../core/order/sealing.ts';
 import type { Store } from '../../../core/store/port.ts';
 import { adminRoutes } from './admin.ts';
 import { dashboardRoutes } from './dashboard.ts';
@@ -21,15 +22,17 @@ export interface ApiDeps {
   pipeline: Pipeline;
   mappings: MappingSource[];
   attributes: AttributeDeclarations;
+  /** Opens receivers and raw payloads stored sealed. */
+  sealer?: Sealer;
 }
 
 export function apiRoutes(deps: ApiDeps): ApiRoute[] {
   return [
     ...dashboardRoutes(deps.store),
-    ...orderRoutes(deps.store, deps.pipeline),
+    ...orderRoutes(deps.store, deps.pipeline, deps.sealer),
     ...stockRoutes(deps.store, deps.pipeline),
     ...deliveryRoutes(deps.store),
-    ...quarantineRoutes(deps.store, deps.pipeline),
+    ...quarantineRoutes(deps.store, deps.pipeline, deps.sealer),
     ...mappingRoutes(deps.mappings, deps.attributes),
     ...adminRoutes(deps.store),
   ];

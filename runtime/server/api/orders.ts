@@ -2,6 +2,7 @@
 import { canonicalOrderSchema } from '../../../core/order/index.ts';
 import type { Pipeline } from '../../../core/ingest/pipeline.ts';
 import { listOrders, orderDetail } from '../../../core/orders/queries.ts';
+import type { Sealer } from '../../../core/order/sealing.ts';
 import type { Store } from '../../../core/store/port.ts';
 import { roleAllows, type ApiCaller } from './keys.ts';
 import { ApiError, defineRoute, notFound, recordAudit } from './route.ts';
@@ -40,7 +41,7 @@ async function mayReveal(store: Store, caller: ApiCaller, asked: unknown, subjec
   return true;
 }
 
-export function orderRoutes(store: Store, pipeline: Pipeline) {
+export function orderRoutes(store: Store, pipeline: Pipeline, sealer?: Sealer) {
   return [
     defineRoute({
       operationId: 'listOrders',
@@ -60,7 +61,7 @@ export function orderRoutes(store: Store, pipeline: Pipeline) {
         ...paging,
       },
       response: page('orders', orderSummary),
-      run: async ({ caller, query }) => ({ body: await listOrders(store, caller.tenant, query as never) }),
+      run: async ({ caller, query }) => ({ body: await listOrders(store, caller.tenant, query as never, { ...(sealer ? { sealer } : {}) }) }),
     }),
     defineRoute({
       operationId: 'getOrder',
@@ -73,7 +74,7 @@ export function orderRoutes(store: Store, pipeline: Pipeline) {
       response: object({ order: orderSummary, timeline: list(anything), inbox: list(anything), reservations: list(anything), shortfalls: list(anything), deliveries: list(anything) }),
       run: async ({ caller, params, query }) => {
         const reveal = await mayReveal(store, caller, query.reveal, params.id!);
-        const detail = await orderDetail(store, caller.tenant, params.id!, { reveal });
+        const detail = await orderDetail(store, caller.tenant, params.id!, { reveal, ...(sealer ? { sealer } : {}) });
         if (!detail) throw notFound('order', params.id!);
         return { body: detail };
       },

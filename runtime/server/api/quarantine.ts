@@ -1,13 +1,14 @@
 /** Quarantine: payloads the hub could not read, with what and where, and their replay. */
 import type { Pipeline } from '../../../core/ingest/pipeline.ts';
 import { listQuarantine, quarantineDetail } from '../../../core/ingest/quarantine.ts';
+import type { Sealer } from '../../../core/order/sealing.ts';
 import type { Store } from '../../../core/store/port.ts';
 import { defineRoute, notFound } from './route.ts';
 import { anything, list, nullable, object, page, paging, str } from './schemas.ts';
 
 const item = object({ id: str, inbox_id: str, channel: str, kind: str, error: str, position: nullable(str), source_path: nullable(str), created_at: str, resolved_at: nullable(str) }, ['id', 'channel', 'kind', 'error']);
 
-export function quarantineRoutes(store: Store, pipeline: Pipeline) {
+export function quarantineRoutes(store: Store, pipeline: Pipeline, sealer?: Sealer) {
   return [
     defineRoute({
       operationId: 'listQuarantine',
@@ -29,7 +30,7 @@ export function quarantineRoutes(store: Store, pipeline: Pipeline) {
       summary: 'One quarantined payload with its raw text (personal fields masked)',
       response: object({ ...(item.properties as object), payload: str, meta: anything }, ['id', 'payload']),
       run: async ({ caller, params }) => {
-        const found = await quarantineDetail(store, caller.tenant, params.id!);
+        const found = await quarantineDetail(store, caller.tenant, params.id!, { ...(sealer ? { sealer } : {}) });
         if (!found) throw notFound('quarantined payload', params.id!);
         return { body: found };
       },
