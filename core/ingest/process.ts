@@ -610,14 +610,18 @@ class GroupWork {
   private async seal(): Promise<void> {
     const sealer = this.config.sealer;
     if (!sealer) return;
-    for (const o of this.orders.values()) if (o.dirty) this.sealedDocs.set(o, JSON.stringify(await sealer.sealOrder(o.doc)));
-    for (const row of this.inboxRows) row[6] = await sealer.seal(String(row[6]));
-    for (const row of this.eventRows) {
-      if (row[4] !== 'address_changed') continue;
-      const detail = JSON.parse(String(row[6])) as { from: CanonicalOrder['receiver'] | null; to: CanonicalOrder['receiver'] | null };
-      const sealed = async (receiver: CanonicalOrder['receiver'] | null) => (receiver ? (await sealer.sealOrder({ receiver })).receiver : null);
-      row[6] = JSON.stringify({ from: await sealed(detail.from), to: await sealed(detail.to) });
-    }
+    const sealed = async (receiver: CanonicalOrder['receiver'] | null) => (receiver ? (await sealer.sealOrder({ receiver })).receiver : null);
+    // All at once: Web Crypto works on the thread pool, and one trip at a time would hold the write lock for each.
+    await Promise.all([
+      ...[...this.orders.values()].filter((o) => o.dirty).map(async (o) => this.sealedDocs.set(o, JSON.stringify(await sealer.sealOrder(o.doc)))),
+      ...this.inboxRows.map(async (row) => (row[6] = await sealer.seal(String(row[6])))),
+      ...this.eventRows
+        .filter((row) => row[4] === 'address_changed')
+        .map(async (row) => {
+          const detail = JSON.parse(String(row[6])) as { from: CanonicalOrder['receiver'] | null; to: CanonicalOrder['receiver'] | null };
+          row[6] = JSON.stringify({ from: await sealed(detail.from), to: await sealed(detail.to) });
+        }),
+    ]);
   }
 
   private statements(): Statement[] {

@@ -44,7 +44,12 @@ export function parseDataKeys(text: string): DataKey[] {
 
 export const isSealed = (value: unknown): value is string => typeof value === 'string' && value.startsWith(PREFIX);
 
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+function b64(bytes: Uint8Array): string {
+  let binary = '';
+  // In slices: spreading a whole raw payload into one call would overflow the stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
 const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 
 export interface Sealer {
@@ -90,6 +95,7 @@ export async function createSealer(keys: DataKey[]): Promise<Sealer> {
 async function mapReceiver<T extends { receiver?: unknown }>(doc: T, fn: (text: string) => Promise<string>): Promise<T> {
   if (!doc.receiver || typeof doc.receiver !== 'object') return doc;
   const receiver: Record<string, unknown> = { ...(doc.receiver as Record<string, unknown>) };
-  for (const field of SEALED_RECEIVER_FIELDS) if (typeof receiver[field] === 'string' && receiver[field]) receiver[field] = await fn(receiver[field] as string);
+  // Side by side: each Web Crypto call is a trip to the thread pool.
+  await Promise.all(SEALED_RECEIVER_FIELDS.map(async (field) => typeof receiver[field] === 'string' && receiver[field] && (receiver[field] = await fn(receiver[field] as string))));
   return { ...doc, receiver } as T;
 }
