@@ -12,6 +12,7 @@ import { parseSalesCsv } from '../connectors/pos/csv.ts';
 import type { HubConfig } from './config.ts';
 import { builtinMappingFile, loadMappingFile } from './mappings.ts';
 import { openLibsqlStore } from './store/libsql.ts';
+import { openWorkerStore } from './store/worker-store.ts';
 import { createSealer, SealingError, type DataKey, type Sealer } from '../core/order/sealing.ts';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -89,8 +90,10 @@ async function checkDataKeys(store: Store, sealer: Sealer | undefined): Promise<
   await sealer.openOrder(JSON.parse(String(row.doc)) as { receiver?: unknown });
 }
 
-export async function openHub(config: HubConfig, options: { url?: string; overrides?: Partial<PipelineConfig>; dataKeys?: DataKey[] } = {}): Promise<Hub> {
-  const store = await openLibsqlStore({ url: options.url ?? config.database?.url ?? 'file:./data/hub.db' });
+export async function openHub(config: HubConfig, options: { url?: string; overrides?: Partial<PipelineConfig>; dataKeys?: DataKey[]; storeThread?: boolean } = {}): Promise<Hub> {
+  const url = options.url ?? config.database?.url ?? 'file:./data/hub.db';
+  // A server keeps a file database on its own thread: a commit's fsync must not stop the HTTP server.
+  const store = options.storeThread && url.startsWith('file:') ? await openWorkerStore({ url }) : await openLibsqlStore({ url });
   const sealer = options.dataKeys ? await createSealer(options.dataKeys) : undefined;
   try {
     await checkDataKeys(store, sealer);

@@ -39,7 +39,7 @@ export interface Running {
 
 export async function startServer(config: HubConfig, options: { host?: string; port?: number; url?: string; log?: (e: Record<string, unknown>) => void; dataKeys?: DataKey[] } = {}): Promise<Running> {
   const log = options.log ?? createLog();
-  const hub = await openHub(config, { ...(options.url ? { url: options.url } : {}), ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}) });
+  const hub = await openHub(config, { ...(options.url ? { url: options.url } : {}), ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}), storeThread: true });
   const shops = bindShops(config);
   // WMS targets that confirm shipments call back on /callbacks/<tenant>/qimen/<target>.
   const qimen = Object.fromEntries(

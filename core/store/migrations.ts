@@ -36,6 +36,12 @@ export function statementsOf(sql: string): Statement[] {
 
 /** Applies every migration not yet recorded; safe to run from several processes at once. */
 export async function migrate(store: Store, migrations: Migration[], now: () => string): Promise<number[]> {
+  // Opening a database that is up to date only reads: it never waits for, or holds, the write lock.
+  const [table] = await store.query("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'");
+  if (table) {
+    const applied = new Set((await store.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+    if (migrations.every((m) => applied.has(m.version))) return [];
+  }
   await store.batch([{ sql: 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)' }]);
   return store.writeTransaction(async (tx) => {
     const applied = new Set((await tx.query('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
