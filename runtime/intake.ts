@@ -32,7 +32,10 @@ export async function receivePush(store: Store, pipeline: Pipeline, binding: Sho
   const base = { ...result.response, ingested: 0, queued: 0, replayed: false };
   if (result.rejected) return { ...base, rejected: result.rejected };
   const ids = result.messageIds ?? [];
-  if (ids.length) {
+  // A message of one order is checked for a repeat inside its ingest (one query per group);
+  // anything else asks here first.
+  const single = result.items.length === 1 && result.items[0]!.kind === 'order';
+  if (ids.length && !single) {
     const seen = await store.query(
       `SELECT count(*) AS n FROM push_messages WHERE tenant = ? AND channel = ? AND shop = ? AND message_id IN (${ids.map(() => '?').join(', ')})`,
       [tenant, channel, shop, ...ids],
@@ -50,7 +53,8 @@ export async function receivePush(store: Store, pipeline: Pipeline, binding: Sho
   for (const [index, item] of result.items.entries()) {
     if (item.kind === 'order') {
       // Durable before the platform hears back: the inbox row is committed when this resolves.
-      await pipeline.ingest({ tenant, channel, shop, payload: item.payload, meta, ...(ordersOnly && index === last && ids.length ? { messageIds: ids } : {}) });
+      const outcome = await pipeline.ingest({ tenant, channel, shop, payload: item.payload, meta, ...(ordersOnly && index === last && ids.length ? { messageIds: ids } : {}) });
+      if (outcome.replayed) return { ...base, replayed: true };
       ingested++;
     } else if (item.kind === 'fetch') {
       fetches.push(item.externalId);

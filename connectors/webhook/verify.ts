@@ -4,6 +4,9 @@
  * sent base64 in `webhook-signature` as space-separated `v1,<sig>` entries (several while a
  * secret rotates). Timestamps older or newer than five minutes are refused.
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+
 export const TOLERANCE_SECONDS = 5 * 60;
 
 function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
@@ -18,8 +21,9 @@ function secretBytes(secret: string): Uint8Array<ArrayBuffer> {
  */
 export async function signStandardWebhook(input: { id: string; timestamp: string; payload: string }, secret: string): Promise<{ sign: string; signed: string }> {
   const signed = `${input.id}.${input.timestamp}.${input.payload}`;
-  const key = await crypto.subtle.importKey('raw', secretBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(signed)));
+  // @noble/hashes, not Web Crypto: a webhook is small, and under load a trip to the thread pool
+  // per request costs more than the hash.
+  const mac = hmac(sha256, secretBytes(secret), new TextEncoder().encode(signed));
   return { sign: `v1,${btoa(String.fromCharCode(...mac))}`, signed };
 }
 

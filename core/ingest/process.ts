@@ -102,8 +102,10 @@ class GroupWork {
   }
 
   async run(items: WorkItem[]): Promise<WorkResult[]> {
+    // 0. A platform message already handled (they repeat them) is answered and dropped: one query per group.
+    const repeats = await this.handledMessages(items);
     // 1. Keep every payload and map it; nothing below may lose one.
-    const mapped = items.map((item) => ('input' in item ? this.admit(item) : null));
+    const mapped = items.map((item, i) => ('input' in item && !repeats.has(i) ? this.admit(item) : null));
     const candidates = mapped.flatMap((m) => (m ? m.orders.map((order) => ({ ...m, order })) : []));
     const commands = items.flatMap((item) => ('command' in item ? [item.command] : []));
 
@@ -125,7 +127,9 @@ class GroupWork {
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       const m = mapped[i];
-      if (m) {
+      if (repeats.has(i)) {
+        results.push({ inboxId: null, orders: [], replayed: true });
+      } else if (m) {
         for (const order of m.orders) m.result.orders.push(await this.applyOrder(m.tenant, m.channel, m.shop, order, m.inboxId));
         results.push(m.result);
       } else if ('command' in item) {
@@ -213,6 +217,23 @@ class GroupWork {
 
   // -------------------------------------------------------------------------------------------
   // Reads
+
+  /** The items whose every platform message id is already recorded as handled. */
+  private async handledMessages(items: WorkItem[]): Promise<Set<number>> {
+    const asking = items.flatMap((item, i) => ('input' in item && !item.replay && item.input.messageIds?.length ? [{ i, input: item.input }] : []));
+    const repeats = new Set<number>();
+    for (const scope of groupBy(asking, ({ input }) => `${input.tenant}\u0000${input.channel}\u0000${input.shop ?? ''}`).values()) {
+      const { tenant, channel, shop } = scope[0]!.input;
+      const ids = [...new Set(scope.flatMap(({ input }) => input.messageIds!))];
+      const seen = new Set<string>();
+      for (const chunk of chunks(ids, 500)) {
+        const rows = await this.tx.query(`SELECT message_id FROM push_messages WHERE tenant = ? AND channel = ? AND shop = ? AND message_id IN (${chunk.map(() => '?').join(', ')})`, [tenant, channel, shop ?? '', ...chunk]);
+        for (const r of rows) seen.add(String(r.message_id));
+      }
+      for (const { i, input } of scope) if (input.messageIds!.every((id) => seen.has(id))) repeats.add(i);
+    }
+    return repeats;
+  }
 
   /** An order row as the work needs it: its receiver opened when it was stored sealed. */
   private async opened(row: Row): Promise<OrderRecord> {

@@ -26,7 +26,10 @@ export interface IngestInput {
 export type OrderOutcome = 'created' | 'updated' | 'unchanged' | 'stale' | 'illegal';
 
 export interface IngestResult {
-  inboxId: string;
+  /** Null when the payload was a repeat of a message already handled (then `replayed`). */
+  inboxId: string | null;
+  /** Every message id it came with was handled before: nothing was kept or changed. */
+  replayed?: boolean;
   /** One per order the payload held (a POS CSV holds several). */
   orders: Array<{ orderId: string; externalId: string; outcome: OrderOutcome; status: string }>;
   /** Set when (part of) the payload could not be used; the raw payload is kept for replay. */
