@@ -17,6 +17,8 @@ export interface HubConfig {
   file?: string;
   attributes: AttributeDeclarations;
   database?: { url?: string };
+  /** Channel → its own mapping file (relative to hub.yaml) instead of the built-in one. */
+  mappings?: Record<string, string>;
   stock: StockConfig;
   deliveries: DeliveryPlan[];
   routing?: RoutingConfig;
@@ -82,6 +84,12 @@ export const hubConfigSchema = {
       type: 'object',
       additionalProperties: false,
       properties: { url: { type: 'string', description: 'file:./data/hub.db (default), :memory:, or a libsql:// URL' } },
+    },
+    mappings: {
+      description: "A channel's own mapping file instead of the built-in one, relative to hub.yaml; `hub serve` reloads it when it changes.",
+      type: 'object',
+      propertyNames: { pattern: '^[a-z][a-z0-9-]*$' },
+      additionalProperties: { type: 'string', minLength: 1 },
     },
     stock: {
       type: 'object',
@@ -227,6 +235,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
     file,
     attributes: (data.attributes as AttributeDeclarations) ?? {},
     ...(data.database ? { database: data.database as { url?: string } } : {}),
+    ...(data.mappings ? { mappings: data.mappings as Record<string, string> } : {}),
     stock: { shortfall: 'backorder', channels: {}, ...((data.stock as Partial<StockConfig>) ?? {}) },
     deliveries: (data.deliveries as DeliveryPlan[]) ?? [],
     ...(data.routing ? { routing: data.routing as RoutingConfig } : {}),

@@ -10,6 +10,8 @@ import { addressKey, evaluateRules } from '../core/rules/index.ts';
 import type { Store } from '../core/store/port.ts';
 import { parseSalesCsv } from '../connectors/pos/csv.ts';
 import type { HubConfig } from './config.ts';
+import { dirname, resolve } from 'node:path';
+import type { CompiledMapping } from '../core/mapping/index.ts';
 import { builtinMappingFile, loadMappingFile } from './mappings.ts';
 import { openLibsqlStore } from './store/libsql.ts';
 import { openWorkerStore } from './store/worker-store.ts';
@@ -25,11 +27,21 @@ function decodePos(raw: string): unknown[] {
   return /^\s*[[{]/.test(raw) ? decodeJson(raw) : parseSalesCsv(raw);
 }
 
+/** The mapping file a channel runs: its own from hub.yaml's `mappings:`, else the built-in one. */
+export function mappingFileOf(config: HubConfig, channel: string): string {
+  const own = config.mappings?.[channel];
+  return own ? resolve(dirname(config.file ?? 'hub.yaml'), own) : builtinMappingFile(channel);
+}
+
+/** A channel's setup with this mapping: POS payloads are JSON or the sales CSV. */
+export function channelSetup(channel: string, mapping: CompiledMapping): ChannelSetup {
+  return channel === 'pos' ? { mapping, decode: decodePos } : { mapping };
+}
+
 export async function loadChannels(config: HubConfig): Promise<Record<string, ChannelSetup>> {
   const channels: Record<string, ChannelSetup> = {};
-  for (const channel of BUILTIN_CHANNELS) {
-    const mapping = await loadMappingFile(builtinMappingFile(channel), { config });
-    channels[channel] = channel === 'pos' ? { mapping, decode: decodePos } : { mapping };
+  for (const channel of new Set([...BUILTIN_CHANNELS, ...Object.keys(config.mappings ?? {})])) {
+    channels[channel] = channelSetup(channel, await loadMappingFile(mappingFileOf(config, channel), { config }));
   }
   return channels;
 }

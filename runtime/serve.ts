@@ -14,12 +14,12 @@ import type { HubConfig } from './config.ts';
 import { channelStockAdapters } from './channel-stock.ts';
 import { bindShops } from './connectors.ts';
 import type { DataKey } from '../core/order/sealing.ts';
-import { openHub } from './hub.ts';
+import { mappingFileOf, openHub } from './hub.ts';
 import { createLog } from './log.ts';
 import { fetchNamedOrders } from './intake.ts';
 import { DEFAULT_PULL, pullShop } from './poller.ts';
 import { createApp } from './server/app.ts';
-import { builtinMappingFile } from './mappings.ts';
+import { watchMappings } from './mapping-reload.ts';
 import { dispatcherOptions, loadTargets } from './targets.ts';
 
 const CONSOLE_DIST = fileURLToPath(new URL('./console/dist/', import.meta.url));
@@ -58,7 +58,9 @@ export async function startServer(config: HubConfig, options: { host?: string; p
       .filter(([, t]) => t.adapter === 'tracking-kuaidi100')
       .map(([name, t]) => [name, { salt: String(t.salt ?? '') }]),
   );
-  const mappings = Object.entries(hub.channels).map(([channel, setup]) => ({ channel, file: builtinMappingFile(channel), setup }));
+  // The playground runs what the pipeline runs, reloads included.
+  const mappings = Object.keys(hub.channels).map((channel) => ({ channel, file: mappingFileOf(config, channel), get setup() { return hub.channels[channel]!; } }));
+  const stopWatching = watchMappings(hub.channels, config, log);
   const app = createApp({ store: hub.store, pipeline: hub.pipeline, shops, qimen, sf, kuaidi100, log, api: { mappings, attributes: config.attributes, ...(hub.sealer ? { sealer: hub.sealer } : {}) }, console: consoleAssets() });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? 8080 }, () => resolve(s));
@@ -108,6 +110,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
   return {
     url,
     async stop() {
+      stopWatching();
       for (const t of timers) clearInterval(t);
       await dispatcher.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
