@@ -27,7 +27,7 @@ export interface HubConfig {
   /** Outbound targets by name: `adapter` names the folder under adapters/, the rest is its config. */
   targets: Record<string, TargetConfig>;
   /** Dispatcher tuning. */
-  delivery?: { maxAttempts?: number; maxAgeHours?: number; concurrency?: number };
+  delivery?: { maxAttempts?: number; maxAgeHours?: number; concurrency?: number; deadLetterNotice?: { target: string } };
   /** The channel shops the hub takes orders from. */
   shops: ShopEntry[];
 }
@@ -178,7 +178,18 @@ export const hubConfigSchema = {
     delivery: {
       type: 'object',
       additionalProperties: false,
-      properties: { maxAttempts: { type: 'integer', minimum: 1 }, maxAgeHours: { type: 'number', exclusiveMinimum: 0 }, concurrency: { type: 'integer', minimum: 1 } },
+      properties: {
+        maxAttempts: { type: 'integer', minimum: 1 },
+        maxAgeHours: { type: 'number', exclusiveMinimum: 0 },
+        concurrency: { type: 'integer', minimum: 1 },
+        deadLetterNotice: {
+          description: 'Tell a bot target (notify.dead_letter) each time a delivery becomes a dead letter.',
+          type: 'object',
+          additionalProperties: false,
+          required: ['target'],
+          properties: { target: { type: 'string', minLength: 1 } },
+        },
+      },
     },
     rules: rulesSchema.properties.rules,
     priority: rulesSchema.properties.priority,

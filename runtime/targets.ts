@@ -72,5 +72,6 @@ export function dispatcherOptions(cfg: HubConfig) {
     ...(d.maxAttempts ? { maxAttempts: d.maxAttempts } : {}),
     ...(d.maxAgeHours ? { maxAgeMs: d.maxAgeHours * 3600_000 } : {}),
     ...(d.concurrency ? { concurrency: d.concurrency } : {}),
+    ...(d.deadLetterNotice ? { deadLetterNotice: d.deadLetterNotice } : {}),
   };
 }

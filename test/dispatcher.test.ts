@@ -81,6 +81,28 @@ describe('the dispatcher', () => {
     expect(await store.query("SELECT count(*) AS n FROM outbox WHERE target = 'robot' AND status = 'pending' AND lease_owner IS NULL")).toEqual([{ n: 5 }]);
   });
 
+  it('tells a bot about each delivery that becomes a dead letter, once per death, never about its own', async () => {
+    const erp = target([{ outcome: 'failed', reason: '500002: 物料编码不存在 13812345678' }, { outcome: 'failed', reason: '500002: 物料编码不存在' }]);
+    const robot = target([{ outcome: 'failed', reason: '310000: keywords not in content' }]);
+    await queue([{ key: 'sale/1' }]);
+    const dispatcher = new Dispatcher(store, { erp: erp.adapter, robot: robot.adapter }, { tenants: ['t1'], now, deadLetterNotice: { target: 'robot' } });
+    await dispatcher.runOnce();
+    const notices = async () => store.query("SELECT target, idempotency_key, payload, status FROM outbox WHERE kind = 'notify.dead_letter' ORDER BY created_at, idempotency_key");
+    expect(await notices()).toEqual([
+      { target: 'robot', idempotency_key: expect.stringMatching(/^notify\.dead_letter\/sale\/1\/dlv_/), payload: JSON.stringify({ deliveryId: 'dlv_0000_sale/1', target: 'erp', kind: 'erp.sale_order', attempts: 1, error: '500002: 物料编码不存在 138****5678' }), status: 'pending' },
+    ]);
+    // The notice itself dies (the robot refuses it): no notice about the notice.
+    await dispatcher.runOnce();
+    expect((await notices()).map((n) => n.status)).toEqual(['dead']);
+    // Replayed and dead again: told again.
+    expect(await replayDeadLetters(store, 't1', { target: 'erp' }, now())).toBe(1);
+    await dispatcher.runOnce();
+    expect((await notices()).map((n) => [n.status, JSON.parse(String(n.payload)).error])).toEqual([
+      ['dead', '500002: 物料编码不存在 138****5678'],
+      ['pending', '500002: 物料编码不存在'],
+    ]);
+  });
+
   it('keeps the order of effects: a receivable waits for its sale order', async () => {
     const erp = target();
     await queue([{ key: 'receivable/1', after: 'sale/1', kind: 'erp.receivable' }, { key: 'sale/1' }]);

@@ -22,6 +22,8 @@ export interface DispatcherOptions {
   tenants: string[];
   /** Opens receivers stored sealed, for the bodies adapters build. */
   sealer?: Sealer;
+  /** A bot target told (notify.dead_letter) whenever a delivery becomes a dead letter. */
+  deadLetterNotice?: { target: string };
   /** Who holds the leases this dispatcher takes (several dispatchers may share a database). */
   owner?: string;
   leaseMs?: number;
@@ -343,7 +345,23 @@ export class Dispatcher {
         ? [[tenant, newId('att'), d.delivery.id, d.delivery.target, d.attempt.startedAt, d.attempt.durationMs, d.attempt.outcome, json(d.attempt.request), json(d.attempt.response), d.attempt.error ?? null]]
         : []),
     ]);
+    statements.push(...this.deadLetterNotices(tenant, decisions, nowIso));
     return [...statements, ...insertRows('delivery_attempts', ['tenant', 'id', 'delivery_id', 'target', 'started_at', 'duration_ms', 'outcome', 'request', 'response', 'error'], attempts)];
+  }
+
+  /** One notice per delivery that just died (not for a notice itself: a dead bot must not talk about itself forever). */
+  private deadLetterNotices(tenant: string, decisions: Decision[], nowIso: string): Statement[] {
+    const notice = this.options.deadLetterNotice;
+    if (!notice) return [];
+    const rows = decisions
+      .filter((d) => d.status === 'dead' && d.delivery.kind !== 'notify.dead_letter')
+      .map((d) => {
+        const payload = { deliveryId: d.delivery.id, target: d.delivery.target, kind: d.delivery.kind, attempts: d.attempts, error: maskPersonalData(d.error), ...(d.delivery.order ? { channel: d.delivery.order.channel, externalId: d.delivery.order.externalId } : {}) };
+        // One key per death (the notice is written with it, atomically): a replay that dies again is told again.
+        const id = newId('dlv');
+        return [tenant, id, notice.target, 'notify.dead_letter', `notify.dead_letter/${d.delivery.idempotencyKey}/${id}`, d.delivery.orderId, null, JSON.stringify(payload), 'pending', 0, nowIso, nowIso, nowIso];
+      });
+    return insertRows('outbox', ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'after_key', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'], rows, 'ON CONFLICT DO NOTHING');
   }
 
   /**
