@@ -27,7 +27,9 @@ export interface HubConfig {
   /** Outbound targets by name: `adapter` names the folder under adapters/, the rest is its config. */
   targets: Record<string, TargetConfig>;
   /** Dispatcher tuning. */
-  delivery?: { maxAttempts?: number; maxAgeHours?: number; concurrency?: number; deadLetterNotice?: { target: string } };
+  delivery?: { maxAttempts?: number; maxAgeHours?: number; concurrency?: number };
+  /** Bot targets told about what needs a person: dead letters, shop credentials running out. */
+  notices?: { deadLetters?: string; credentials?: string };
   /** The channel shops the hub takes orders from. */
   shops: ShopEntry[];
 }
@@ -84,6 +86,15 @@ export const hubConfigSchema = {
       type: 'object',
       additionalProperties: false,
       properties: { url: { type: 'string', description: 'file:./data/hub.db (default), :memory:, or a libsql:// URL' } },
+    },
+    notices: {
+      description: 'Bot targets (im-dingtalk, im-wecom) told about what needs a person.',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        deadLetters: { type: 'string', minLength: 1, description: 'told (notify.dead_letter) each time a delivery gives up' },
+        credentials: { type: 'string', minLength: 1, description: "told (notify.credentials) once a day while a shop's token is due, expired or failing to refresh" },
+      },
     },
     mappings: {
       description: "A channel's own mapping file instead of the built-in one, relative to hub.yaml; `hub serve` reloads it when it changes.",
@@ -182,13 +193,6 @@ export const hubConfigSchema = {
         maxAttempts: { type: 'integer', minimum: 1 },
         maxAgeHours: { type: 'number', exclusiveMinimum: 0 },
         concurrency: { type: 'integer', minimum: 1 },
-        deadLetterNotice: {
-          description: 'Tell a bot target (notify.dead_letter) each time a delivery becomes a dead letter.',
-          type: 'object',
-          additionalProperties: false,
-          required: ['target'],
-          properties: { target: { type: 'string', minLength: 1 } },
-        },
       },
     },
     rules: rulesSchema.properties.rules,
@@ -247,6 +251,7 @@ export function parseConfig(text: string, file: string, env: Record<string, stri
     attributes: (data.attributes as AttributeDeclarations) ?? {},
     ...(data.database ? { database: data.database as { url?: string } } : {}),
     ...(data.mappings ? { mappings: data.mappings as Record<string, string> } : {}),
+    ...(data.notices ? { notices: data.notices as NonNullable<HubConfig['notices']> } : {}),
     stock: { shortfall: 'backorder', channels: {}, ...((data.stock as Partial<StockConfig>) ?? {}) },
     deliveries: (data.deliveries as DeliveryPlan[]) ?? [],
     ...(data.routing ? { routing: data.routing as RoutingConfig } : {}),

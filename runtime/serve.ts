@@ -8,10 +8,10 @@ import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { MiddlewareHandler } from 'hono';
 import { DEFAULT_ORDER_ID_PREFIX } from '../adapters/carrier-sf/order-id.ts';
-import { credentialsNeedAttention } from '../core/connector/types.ts';
 import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
 import { channelStockAdapters } from './channel-stock.ts';
+import { checkCredentials } from './credential-notices.ts';
 import { bindShops } from './connectors.ts';
 import type { DataKey } from '../core/order/sealing.ts';
 import { mappingFileOf, openHub } from './hub.ts';
@@ -97,10 +97,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
   );
   timers.push(
     setInterval(() => {
-      for (const { channel, shop, connector } of shops) {
-        const health = connector.health?.();
-        if (health && credentialsNeedAttention(health)) log({ event: 'credentials.warning', channel, shop, ...health.token });
-      }
+      checkCredentials(hub.store, shops, { log, ...(config.notices?.credentials ? { target: config.notices.credentials } : {}) }).catch((error) => log({ event: 'credentials.check_failed', error: errorMessage(error) }));
     }, 60_000),
   );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];

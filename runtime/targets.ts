@@ -72,6 +72,6 @@ export function dispatcherOptions(cfg: HubConfig) {
     ...(d.maxAttempts ? { maxAttempts: d.maxAttempts } : {}),
     ...(d.maxAgeHours ? { maxAgeMs: d.maxAgeHours * 3600_000 } : {}),
     ...(d.concurrency ? { concurrency: d.concurrency } : {}),
-    ...(d.deadLetterNotice ? { deadLetterNotice: d.deadLetterNotice } : {}),
+    ...(cfg.notices?.deadLetters ? { deadLetterNotice: { target: cfg.notices.deadLetters } } : {}),
   };
 }

@@ -47,4 +47,9 @@ describe('the robot messages', () => {
     expect(() => compileMessages({ 'notify.held': 'ok\n{{#each holds}}{{reason}}' })).toThrow(TemplateConfigError);
     expect(() => compileMessages({ 'notify.held': 'ok\n{{nope 1 2}}' })).toThrow(/^template notify\.held:2:\d+: unknown helper "nope"/);
   });
+  it('tells a shop whose token needs renewing, and why', () => {
+    const expired = delivery('notify.credentials', { channel: 'jd', shop: 'jd-main', state: 'expired', expiresAt: '2024-05-03T00:00:00Z', lastRefreshError: 'code 19: token expired', consecutiveRefreshFailures: 2 }, { orderId: null });
+    const { text } = render(expired, now);
+    expect(text).toContain('### 店铺授权需要处理\n- 店铺：jd / jd-main\n- 状态：expired（到期 2024-05-03T00:00:00Z）\n- 最近刷新错误：code 19: token expired（连续 2 次）');
+  });
 });

@@ -78,6 +78,17 @@ export const DEFAULT_TEMPLATES: Record<string, string> = {
 
 > {{time}}
 `,
+  'notify.credentials': `### 店铺授权需要处理
+- 店铺：{{payload.channel}} / {{payload.shop}}
+- 状态：{{payload.state}}{{#if payload.expiresAt}}（到期 {{payload.expiresAt}}）{{/if}}
+{{#if payload.lastRefreshError}}
+- 最近刷新错误：{{payload.lastRefreshError}}（连续 {{payload.consecutiveRefreshFailures}} 次）
+{{/if}}
+
+授权失效后该店铺的订单将停止进入，请尽快重新授权。
+
+> {{time}}
+`,
   'notify.dead_letter': `### 投递失败
 - 目标：{{default target "-"}}
 - 类型：{{default deliveryKind "-"}}

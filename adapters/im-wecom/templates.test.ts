@@ -34,4 +34,9 @@ describe('the WeCom robot messages', () => {
     // 20 characters of 3 bytes into 44 bytes: the cut notice takes 38, two characters fit.
     expect(fit('一二三四五六七八九十'.repeat(2), 44)).toBe('一二\n\n……（内容过长，已截断）');
   });
+  it('tells a shop whose token needs renewing, and why', () => {
+    const expired = delivery('notify.credentials', { channel: 'jd', shop: 'jd-main', state: 'expired', expiresAt: '2024-05-03T00:00:00Z', lastRefreshError: 'code 19: token expired', consecutiveRefreshFailures: 2 }, { orderId: null });
+    const text = render(expired, now);
+    expect(text).toContain('### <font color="warning">店铺授权需要处理</font>\n- 店铺：jd / jd-main\n- 状态：expired（到期 2024-05-03T00:00:00Z）\n- 最近刷新错误：code 19: token expired（连续 2 次）');
+  });
 });

@@ -82,6 +82,17 @@ export const DEFAULT_TEMPLATES: Record<string, string> = {
 
 > <font color="comment">{{time}}</font>
 `,
+  'notify.credentials': `### <font color="warning">店铺授权需要处理</font>
+- 店铺：{{payload.channel}} / {{payload.shop}}
+- 状态：{{payload.state}}{{#if payload.expiresAt}}（到期 {{payload.expiresAt}}）{{/if}}
+{{#if payload.lastRefreshError}}
+- 最近刷新错误：{{payload.lastRefreshError}}（连续 {{payload.consecutiveRefreshFailures}} 次）
+{{/if}}
+
+授权失效后该店铺的订单将停止进入，请尽快重新授权。
+
+> <font color="comment">{{time}}</font>
+`,
   'notify.dead_letter': `### <font color="warning">投递失败</font>
 - 目标：{{default target "-"}}
 - 类型：{{default deliveryKind "-"}}
