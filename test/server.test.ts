@@ -96,15 +96,19 @@ function encodeGbk(text: string): Uint8Array<ArrayBuffer> {
 }
 
 describe('GET /shops/health', () => {
-  it('shows each shop\'s credential state, warning of a token that is due or failing, and never the token', async () => {
+  it('shows each shop\'s credential state and decrypt quota, warning of a token due or failing or a quota used up, and never the token', async () => {
     const token = (state: 'valid' | 'refresh-due', failures = 0) => ({ state, expiresAt: '2024-05-08T10:00:00.000Z', lastRefreshAt: '2024-05-01T10:00:00.000Z', lastRefreshError: failures ? 'invalid client' : null, consecutiveRefreshFailures: failures });
     const shop = (name: string, health?: () => { token: ReturnType<typeof token> }) => ({ tenant: 't1', channel: 'youzan', shop: name, connector: { channel: 'youzan', limits: {}, ...(health ? { health } : {}) } });
-    const app = createApp({ store: {} as never, pipeline: {} as never, shops: [shop('a', () => ({ token: token('valid') })), shop('b', () => ({ token: token('refresh-due', 2) })), shop('c')] });
+    const decrypt = { day: '2024-05-01', calls: 500, limit: 500, exhausted: true, skippedOrders: 12 };
+    const douyin = { tenant: 't1', channel: 'douyin', shop: 'd', connector: { channel: 'douyin', limits: {}, quota: { decrypt } } };
+    const app = createApp({ store: {} as never, pipeline: {} as never, shops: [shop('a', () => ({ token: token('valid') })), shop('b', () => ({ token: token('refresh-due', 2) })), shop('c'), douyin] });
     const body = await (await app.request('/shops/health')).json();
     expect(body).toEqual([
-      { tenant: 't1', channel: 'youzan', shop: 'a', credentials: { token: token('valid') }, warning: false },
-      { tenant: 't1', channel: 'youzan', shop: 'b', credentials: { token: token('refresh-due', 2) }, warning: true },
-      { tenant: 't1', channel: 'youzan', shop: 'c', credentials: null, warning: null },
+      { tenant: 't1', channel: 'youzan', shop: 'a', credentials: { token: token('valid') }, decrypt: null, warning: false },
+      { tenant: 't1', channel: 'youzan', shop: 'b', credentials: { token: token('refresh-due', 2) }, decrypt: null, warning: true },
+      { tenant: 't1', channel: 'youzan', shop: 'c', credentials: null, decrypt: null, warning: false },
+      // Douyin meters receiver decryption: a day's quota used up keeps receivers masked, which needs a person.
+      { tenant: 't1', channel: 'douyin', shop: 'd', credentials: null, decrypt, warning: true },
     ]);
   });
 

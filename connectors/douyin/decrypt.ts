@@ -19,11 +19,12 @@
  * platform refuses for quota, orders pass through masked and `quota.skippedOrders` counts them.
  * A throttled or unanswered call makes the whole page a retry; a refused token fails it.
  */
+import type { DecryptUsage } from '../../core/connector/types.ts';
 import type { CallResult, DoudianClient } from './client.ts';
 
 export const CIPHERS_PER_CALL = 50;
 
-export interface DecryptQuota {
+export interface DecryptQuota extends DecryptUsage {
   /** The Beijing date the counts are for (yyyy-MM-dd). */
   day: string;
   /** batchDecrypt calls made today (each one counts, answered or not). */

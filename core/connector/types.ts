@@ -76,11 +76,27 @@ export interface Connector {
   updateStock?(item: { sku: string; available: number; channelSkuId?: string }): Promise<SendOutcome>;
   /** The state of the shop's credentials, for people and alerts: never a secret or token. */
   health?(): CredentialHealth;
+  /** What the platform meters per day (Douyin: receiver decryption), for /shops/health. */
+  readonly quota?: { decrypt?: DecryptUsage };
 }
 
 /** A token that is due, expired or failing to refresh needs a person before orders stop coming. */
 export function credentialsNeedAttention(health: CredentialHealth): boolean {
   return health.token.state === 'expired' || health.token.state === 'refresh-due' || health.token.consecutiveRefreshFailures > 0;
+}
+
+/** A day's use of a metered decryption service. */
+export interface DecryptUsage {
+  /** The platform's day (Beijing date, yyyy-MM-dd). */
+  day: string;
+  calls: number;
+  /** Calls allowed per day, where the merchant set it; null otherwise. */
+  limit: number | null;
+  /** No more today: the limit was reached or the platform refused for quota. */
+  exhausted: boolean;
+  /** Orders kept masked today because of it. */
+  skippedOrders: number;
+  lastError?: string;
 }
 
 export interface CredentialHealth {

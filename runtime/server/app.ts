@@ -60,7 +60,8 @@ export function createApp(deps: AppDeps): Hono {
     c.json(
       deps.shops.map(({ tenant, channel, shop, connector }) => {
         const health = connector.health?.();
-        return { tenant, channel, shop, credentials: health ?? null, warning: health ? credentialsNeedAttention(health) : null };
+        const decrypt = connector.quota?.decrypt ?? null;
+        return { tenant, channel, shop, credentials: health ?? null, decrypt, warning: (health ? credentialsNeedAttention(health) : false) || Boolean(decrypt?.exhausted) };
       }),
     ),
   );
