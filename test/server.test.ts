@@ -64,6 +64,10 @@ describe('hub serve', () => {
     const stale = await push(ORDER, 'msg_3', SECRET, Math.floor(Date.now() / 1000) - 600);
     expect(await stale.json()).toEqual({ error: 'webhook-timestamp is more than 5 minutes away' });
     expect((await fetch(`${running.url}/webhooks/webhook/nope`, { method: 'POST', body: '{}' })).status).toBe(404);
+    // Counted by outcome, with the accepted push and its replay from the test before.
+    const metrics = await (await fetch(`${running.url}/metrics`)).text();
+    const count = (outcome: string) => Number(new RegExp(`^hub_push_requests_total\\{tenant="t1",channel="webhook",shop="site",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    expect([count('accepted'), count('replayed'), count('rejected')]).toEqual([1, 1, 2]);
   });
 
   it('takes a store sales CSV in GBK', async () => {

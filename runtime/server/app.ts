@@ -46,7 +46,21 @@ export function createApp(deps: AppDeps): Hono {
     }
   });
 
-  app.get('/metrics', async (c) => c.body(formatMetrics(await collectMetrics(deps.store)), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }));
+  // Pushes are counted here, in the process that answered them: a refused push writes nothing,
+  // so a flood of forged ones cannot turn into database writes.
+  const pushes = new Map<string, { labels: Record<string, string>; value: number }>();
+  const countPush = (labels: Record<string, string>) => {
+    const key = Object.values(labels).join('\u0000');
+    const entry = pushes.get(key) ?? { labels, value: 0 };
+    entry.value++;
+    pushes.set(key, entry);
+  };
+
+  app.get('/metrics', async (c) => {
+    const families = await collectMetrics(deps.store);
+    families.push({ name: 'hub_push_requests_total', help: 'Channel pushes this process answered, by outcome: accepted, replayed (a message already handled), rejected (bad signature, stale timestamp, malformed).', type: 'counter', samples: [...pushes.values()] });
+    return c.body(formatMetrics(families), 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+  });
 
   if (deps.console) {
     app.get('/', deps.console);
@@ -73,6 +87,7 @@ export function createApp(deps: AppDeps): Hono {
     c.req.raw.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
     const outcome = await receivePush(deps.store, deps.pipeline, binding, { method: c.req.method, headers, query: c.req.query(), body: await c.req.text() });
     log({ event: outcome.rejected ? 'push.rejected' : 'push.received', channel: binding.channel, shop: binding.shop, reason: outcome.rejected, ingested: outcome.ingested, queued: outcome.queued, replayed: outcome.replayed });
+    countPush({ tenant: binding.tenant, channel: binding.channel, shop: binding.shop, outcome: outcome.rejected ? 'rejected' : outcome.replayed ? 'replayed' : 'accepted' });
     return new Response(outcome.body, { status: outcome.status, headers: outcome.headers ?? {} });
   });
 

@@ -10,7 +10,7 @@ import type { Row, Store } from '../../core/store/port.ts';
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type Labels = Record<string, string>;
-interface Family {
+export interface Family {
   name: string;
   help: string;
   type: 'counter' | 'gauge' | 'histogram';
