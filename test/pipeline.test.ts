@@ -132,6 +132,23 @@ describe('ingest', () => {
     ]);
   });
 
+  it("tells a channel a SKU's stock as soon as a shop shows its listing for it, even when the stock did not move", async () => {
+    const tmall = compileMapping(readFileSync('mappings/tmall.yaml', 'utf8'), { file: 'mappings/tmall.yaml' });
+    const withTmall = new Pipeline(store, config({ channels: { webhook: { mapping: webhook }, tmall: { mapping: tmall } } }));
+    // Closed before payment: nothing is reserved, but the trade names its listings.
+    const closed = readFileSync('mappings/tmall.cases/02-closed-before-payment-simplified.input.json', 'utf8');
+    const sku = (JSON.parse(readFileSync('mappings/tmall.cases/02-closed-before-payment-simplified.expected.json', 'utf8')) as CanonicalOrder).lines[0]!.sku;
+    await store.batch([{ sql: "INSERT INTO stock_levels (tenant, sku, location, on_hand, reserved, safety, updated_at) VALUES ('t1', ?, 'WH-SH', 40, 0, 0, '')", args: [sku] }]);
+    await withTmall.ingest({ tenant: 't1', channel: 'tmall', shop: 'flagship', payload: closed });
+    const pushed = async () => store.query("SELECT payload FROM outbox WHERE tenant = 't1' AND kind = 'channel.stock' AND target = 'tmall'");
+    expect(await pushed()).toEqual([{ payload: JSON.stringify({ channel: 'tmall', sku, available: 20 }) }]);
+    // Known from then on: the same trade again pushes nothing more.
+    const again = JSON.parse(closed);
+    again.modified = '2030-01-01 00:00:00';
+    await withTmall.ingest({ tenant: 't1', channel: 'tmall', shop: 'flagship', payload: JSON.stringify(again) });
+    expect(await pushed()).toHaveLength(1);
+  });
+
   it('dedupes: the same order again changes nothing, an older one is stale, a newer one updates with its changes', async () => {
     const first = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });
     const again = await pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: order('W1') });

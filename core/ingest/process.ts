@@ -587,11 +587,39 @@ class GroupWork {
   }
 
   /** Channel stock after the group: one coalesced update per (channel, sku) whose number moved. */
+  /**
+   * Listings this group's orders name for the first time (tenant → channel and SKU): a shop that
+   * just showed its id for a SKU is told the SKU's stock at once, moved or not.
+   */
+  private async newListings(): Promise<Map<string, Set<string>>> {
+    const listed = new Map<string, Map<string, string>>();
+    for (const o of this.orders.values()) {
+      if (!o.dirty || !this.config.stock.channels[o.channel]) continue;
+      const keys = listed.get(o.tenant) ?? new Map<string, string>();
+      for (const l of o.doc.lines) if (l.channelSkuId) keys.set(`${o.channel}\u0000${l.sku}\u0000${o.shop ?? ''}`, `${o.channel}\u0000${l.sku}`);
+      listed.set(o.tenant, keys);
+    }
+    const fresh = new Map<string, Set<string>>();
+    for (const [tenant, keys] of listed) {
+      const skus = [...new Set([...keys.keys()].map((k) => k.split('\u0000')[1]!))];
+      const known = new Set<string>();
+      for (const chunk of chunks(skus, 500)) {
+        const rows = await this.tx.query(`SELECT channel, sku, shop FROM channel_skus WHERE tenant = ? AND sku IN (${chunk.map(() => '?').join(', ')})`, [tenant, ...chunk]);
+        for (const r of rows) known.add(`${r.channel}\u0000${r.sku}\u0000${r.shop}`);
+      }
+      const unknown = [...keys].filter(([key]) => !known.has(key)).map(([, channelSku]) => channelSku);
+      if (unknown.length) fresh.set(tenant, new Set(unknown));
+    }
+    return fresh;
+  }
+
   private async queueChannelStock(): Promise<void> {
     const channels = Object.entries(this.config.stock.channels);
     if (channels.length === 0) return;
+    const fresh = await this.newListings();
     for (const [tenant, levels] of this.stock) {
-      const skus = [...levels.changedSkus()];
+      const learned = fresh.get(tenant) ?? new Set<string>();
+      const skus = [...new Set([...levels.changedSkus(), ...[...learned].map((k) => k.split('\u0000')[1]!)])];
       if (skus.length === 0) continue;
       const last = new Map<string, number>();
       for (const chunk of chunks(skus, 500)) {
@@ -601,7 +629,7 @@ class GroupWork {
       for (const sku of skus) {
         for (const [channel, channelConfig] of channels) {
           const available = availableToSell(levels.locationsOf(sku), channelConfig);
-          if (last.get(`${channel}\u0000${sku}`) === available) continue;
+          if (last.get(`${channel}\u0000${sku}`) === available && !learned.has(`${channel}\u0000${sku}`)) continue;
           this.channelStockRows.push([tenant, channel, sku, available, this.nowIso]);
           const payload = JSON.stringify({ channel, sku, available });
           this.stockOutboxRows.push([tenant, newId('dlv', this.now.getTime()), channel, 'channel.stock', `channel.stock/${channel}/${sku}/${newId('v', this.now.getTime())}`, null, null, payload, 'pending', 0, this.nowIso, `channel.stock/${channel}/${sku}`, this.nowIso, this.nowIso]);
