@@ -93,14 +93,24 @@ export interface Hub {
 
 /**
  * Refuses a key that cannot open what the database holds, now rather than at the first order
- * that needs it; and a database with sealed receivers but no key at all.
+ * that needs it; and a database with sealed data but no key at all. Each key that seals leaves a
+ * probe (seal_probes), so this reads a handful of rows whatever the size of the database.
  */
 async function checkDataKeys(store: Store, sealer: Sealer | undefined): Promise<void> {
-  const [row] = await store.query("SELECT doc FROM orders WHERE instr(doc, 'sealed:v1:') > 0 ORDER BY rowid DESC LIMIT 1");
-  if (!row) return;
-  if (!sealer) throw new SealingError('the database holds sealed receivers: set HUB_DATA_KEYS to the keys that sealed them');
-  await sealer.openOrder(JSON.parse(String(row.doc)) as { receiver?: unknown });
+  const probes = await store.query('SELECT key_id, probe FROM seal_probes ORDER BY created_at');
+  if (!sealer) {
+    if (probes.length) throw new SealingError(`the database holds values sealed with ${probes.map((p) => `"${p.key_id}"`).join(', ')}: set HUB_DATA_KEYS to the keys that sealed them`);
+    return;
+  }
+  for (const probe of probes) {
+    if ((await sealer.open(String(probe.probe))) !== PROBE) throw new SealingError(`the probe of key "${probe.key_id}" opens to something else: the key is wrong`);
+  }
+  if (!probes.some((p) => p.key_id === sealer.keyId)) {
+    await store.batch([{ sql: 'INSERT INTO seal_probes (key_id, probe, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', args: [sealer.keyId, await sealer.seal(PROBE), new Date().toISOString()] }]);
+  }
 }
+
+const PROBE = 'order-hub seal probe';
 
 export async function openHub(config: HubConfig, options: { url?: string; overrides?: Partial<PipelineConfig>; dataKeys?: DataKey[]; storeThread?: boolean } = {}): Promise<Hub> {
   const url = options.url ?? config.database?.url ?? 'file:./data/hub.db';

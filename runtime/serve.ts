@@ -10,7 +10,6 @@ import type { MiddlewareHandler } from 'hono';
 import { DEFAULT_ORDER_ID_PREFIX } from '../adapters/carrier-sf/order-id.ts';
 import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
-import { channelStockAdapters } from './channel-stock.ts';
 import { checkCredentials } from './credential-notices.ts';
 import { bindShops } from './connectors.ts';
 import type { DataKey } from '../core/order/sealing.ts';
@@ -20,7 +19,7 @@ import { fetchNamedOrders } from './intake.ts';
 import { DEFAULT_PULL, pullShop } from './poller.ts';
 import { createApp } from './server/app.ts';
 import { watchMappings } from './mapping-reload.ts';
-import { dispatcherOptions, loadTargets } from './targets.ts';
+import { deliveryAdapters, dispatcherOptions } from './targets.ts';
 
 const CONSOLE_DIST = fileURLToPath(new URL('./console/dist/', import.meta.url));
 
@@ -101,7 +100,7 @@ export async function startServer(config: HubConfig, options: { host?: string; p
     }, 60_000),
   );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
-  const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, shops), ...(await loadTargets(config)) }, { tenants, ...dispatcherOptions(config), ...(hub.sealer ? { sealer: hub.sealer } : {}), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
+  const dispatcher = new Dispatcher(hub.store, await deliveryAdapters(config, hub.store, shops), { tenants, ...dispatcherOptions(config), ...(hub.sealer ? { sealer: hub.sealer } : {}), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
   dispatcher.start();
 
   return {

@@ -14,7 +14,10 @@ import { createAliyunSmsAdapter, type AliyunSmsConfig } from '../adapters/sms-al
 import { createSfAdapter, type SfConfig } from '../adapters/carrier-sf/index.ts';
 import { createKuaidi100Adapter, type Kuaidi100Config } from '../adapters/tracking-kuaidi100/index.ts';
 import { createQimenAdapter, type QimenConfig } from '../adapters/wms-qimen/index.ts';
+import type { Store } from '../core/store/port.ts';
+import { channelStockAdapters } from './channel-stock.ts';
 import { ConfigError, type HubConfig, type TargetConfig } from './config.ts';
+import type { ShopBinding } from './intake.ts';
 
 type Factory = (config: TargetConfig, context: { baseDir: string; fetch: typeof fetch }) => Promise<Adapter>;
 
@@ -74,4 +77,12 @@ export function dispatcherOptions(cfg: HubConfig) {
     ...(d.concurrency ? { concurrency: d.concurrency } : {}),
     ...(cfg.notices?.deadLetters ? { deadLetterNotice: { target: cfg.notices.deadLetters } } : {}),
   };
+}
+
+/**
+ * Everything the dispatcher sends to: each channel's stock push-back through its shops, and the
+ * targets of hub.yaml (a target named like a channel wins).
+ */
+export async function deliveryAdapters(config: HubConfig, store: Store, shops: ShopBinding[]): Promise<Record<string, Adapter>> {
+  return { ...channelStockAdapters(store, shops), ...(await loadTargets(config)) };
 }

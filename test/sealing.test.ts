@@ -26,14 +26,14 @@ describe('data keys', () => {
     await first.close();
 
     await expect(openHub(config, { url, dataKeys: parseDataKeys(`a=${key(2)}`) })).rejects.toThrow('a value sealed with key "a" does not open with the key of that id in HUB_DATA_KEYS: the key is wrong');
-    await expect(openHub(config, { url })).rejects.toThrow('the database holds sealed receivers: set HUB_DATA_KEYS');
+    await expect(openHub(config, { url })).rejects.toThrow('the database holds values sealed with "a": set HUB_DATA_KEYS to the keys that sealed them');
 
     // Rotated: b seals from now on, a still opens what it sealed.
     const rotated = await openHub(config, { url, dataKeys: parseDataKeys(`b=${key(3)},a=${key(1)}`) });
     const changed = JSON.parse(ORDER);
     changed.updatedAt = '2024-05-01T11:00:00+08:00';
     changed.shippingAddress.address = '南京西路2号';
-    const [result] = [await rotated.pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: JSON.stringify(changed) })];
+    const result = await rotated.pipeline.ingest({ tenant: 't1', channel: 'webhook', payload: JSON.stringify(changed) });
     expect(result.orders[0]!.outcome).toBe('updated');
     const [row] = await rotated.store.query("SELECT doc FROM orders WHERE external_id = 'WEB-1'");
     const stored = JSON.parse(String(row!.doc)).receiver;
@@ -41,6 +41,10 @@ describe('data keys', () => {
     expect(await rotated.sealer!.openOrder({ receiver: stored })).toMatchObject({ receiver: { address: '南京西路2号', phone: '13800138000' } });
     const events = await rotated.store.query("SELECT detail FROM order_events WHERE kind = 'address_changed'");
     expect(String(events[0]!.detail)).not.toContain('南京西路');
+    expect((await rotated.store.query('SELECT key_id FROM seal_probes ORDER BY key_id')).map((r) => r.key_id)).toEqual(['a', 'b']);
     await rotated.close();
+
+    // Dropping the old key while values sealed with it remain is refused at start.
+    await expect(openHub(config, { url, dataKeys: parseDataKeys(`b=${key(3)}`) })).rejects.toThrow('a value is sealed with key "a", which HUB_DATA_KEYS does not hold (it holds b)');
   });
 });

@@ -4,7 +4,7 @@
  * caller may see them.
  */
 import { idFloor } from '../ids.ts';
-import { maskPersonalData } from '../outbox/mask.ts';
+import { maskPersonalData, maskPhone, starred } from '../outbox/mask.ts';
 import type { Sealer } from '../order/sealing.ts';
 import { andFilters, type Row, type SqlValue, type Store } from '../store/port.ts';
 
@@ -51,14 +51,8 @@ export function maskOrderDoc<T>(doc: T): T {
   const d = doc as { receiver?: Record<string, unknown> };
   if (!d.receiver) return doc;
   const r = d.receiver;
-  return { ...doc, receiver: { ...r, name: firstCharOnly(r.name), phone: maskPhone(String(r.phone ?? '')), address: firstCharOnly(r.address) } } as T;
-}
-
-const firstCharOnly = (value: unknown): unknown => (typeof value === 'string' && value ? `${[...value][0]}***` : value);
-
-/** Keeps the first 3 and last 4 digits of a phone; platform-masked or encrypted values pass as they are. */
-export function maskPhone(phone: string): string {
-  return /^\+?\d{7,}$/.test(phone) ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : phone;
+  const star = (value: unknown) => (typeof value === 'string' && value ? starred(value) : value);
+  return { ...doc, receiver: { ...r, name: star(r.name), phone: maskPhone(String(r.phone ?? '')), address: star(r.address) } } as T;
 }
 
 interface StoredDoc {
@@ -191,7 +185,7 @@ export async function orderDetail(store: Store, tenant: string, id: string, opti
  * string values of personal fields keep their first character, mobile numbers their ends.
  */
 export function maskRawPayload(payload: string): string {
-  const fields = payload.replace(/("(?:receiver_?name|name|fullname|address|receiver_?address|detail|id_?card)"\s*:\s*")((?:[^"\\]|\\.)+)"/gi, (_, head: string, value: string) => `${head}${value.startsWith('\\') ? '***' : firstCharOnly(value)}"`);
+  const fields = payload.replace(/("(?:receiver_?name|name|fullname|address|receiver_?address|detail|id_?card)"\s*:\s*")((?:[^"\\]|\\.)+)"/gi, (_, head: string, value: string) => `${head}${value.startsWith('\\') ? '***' : starred(value)}"`);
   return maskPersonalData(fields) as string;
 }
 

@@ -25,8 +25,4 @@ export function shortCity(name: string): string {
 }
 
 /** A phone for explanations: the middle hidden, as PII is everywhere else. */
-export function maskPhone(phone: string): string {
-  const text = phone.trim();
-  if (text.length < 7) return '*'.repeat(text.length);
-  return `${text.slice(0, 3)}${'*'.repeat(text.length - 7)}${text.slice(-4)}`;
-}
+export { maskPhone } from '../outbox/mask.ts';

@@ -9,10 +9,9 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { builtinMappingFile, BUILTIN_MAPPINGS, FileError, lintMappingFile, loadMappingFile, readPayloads, readText } from '../mappings.ts';
 import { openHub } from '../hub.ts';
 import { Dispatcher, listDeadLetters, replayDeadLetters } from '../../core/outbox/index.ts';
-import { dispatcherOptions, loadTargets } from '../targets.ts';
+import { deliveryAdapters, dispatcherOptions } from '../targets.ts';
 import { startServer } from '../serve.ts';
 import { bindShops } from '../connectors.ts';
-import { channelStockAdapters } from '../channel-stock.ts';
 import { DEFAULT_PULL, pullShop } from '../poller.ts';
 import { describeSigners, SIGNERS, verifyPush } from '../signers.ts';
 import { parseStockCount, StockFileError } from '../stock-file.ts';
@@ -290,7 +289,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     .action(async (opts: { tenant: string; db?: string; watch?: boolean }) => {
       const cfg = await config(process.env);
       const hub = await openHub(cfg, { url: database(opts, cfg), ...dataKeysFromEnv() });
-      const dispatcher = new Dispatcher(hub.store, { ...channelStockAdapters(hub.store, bindShops(cfg)), ...(await loadTargets(cfg)) }, { tenants: [opts.tenant], ...dispatcherOptions(cfg), ...(hub.sealer ? { sealer: hub.sealer } : {}) });
+      const dispatcher = new Dispatcher(hub.store, await deliveryAdapters(cfg, hub.store, bindShops(cfg)), { tenants: [opts.tenant], ...dispatcherOptions(cfg), ...(hub.sealer ? { sealer: hub.sealer } : {}) });
       try {
         if (opts.watch) {
           dispatcher.start();

@@ -83,9 +83,10 @@ export async function openLibsqlStore(options: LibsqlOptions = {}, now: () => st
   if (url.startsWith('file:') || url === ':memory:') {
     // WAL lets readers run beside the writer; FULL syncs each commit, so an acknowledged order
     // survives a power cut; the busy timeout lets processes sharing the file queue for the lock.
+    // The busy timeout first: switching to WAL takes a lock that processes opening the file together contend for.
+    await client.execute('PRAGMA busy_timeout = 10000');
     await client.execute('PRAGMA journal_mode = WAL');
     await client.execute('PRAGMA synchronous = FULL');
-    await client.execute('PRAGMA busy_timeout = 10000');
     // Hot pages of the indexes stay in memory between groups.
     await client.execute('PRAGMA cache_size = -65536');
     await client.execute('PRAGMA temp_store = MEMORY');
