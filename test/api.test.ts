@@ -226,7 +226,9 @@ describe('deliveries and dead letters', () => {
     const detail = await api(`/deliveries/${ids.delivery}`, keys.viewer);
     expect(detail.body.attempts[0]).toMatchObject({ outcome: expect.stringMatching(/failed|retry|unknown/), request: expect.objectContaining({ url: 'http://127.0.0.1:9/sale-orders' }) });
     const health = (await api('/targets/health', keys.viewer)).body.targets.find((t: { target: string }) => t.target === 'erp');
-    expect(health).toMatchObject({ dead: expect.any(Number), succeeded: 0, successRate: 0 });
+    const [deadRows] = await store.query("SELECT count(*) AS n FROM outbox WHERE tenant = 't1' AND target = 'erp' AND status = 'dead'");
+    expect(health).toMatchObject({ dead: Number(deadRows!.n), succeeded: 0, successRate: 0 });
+    expect(health.dead).toBeGreaterThan(0);
 
     expect((await api(`/deliveries/${ids.delivery}/replay`, keys.viewer, { method: 'POST' })).status).toBe(403);
     expect((await api(`/deliveries/${ids.delivery}/replay`, keys.operator, { method: 'POST' })).body).toEqual({ replayed: 1 });

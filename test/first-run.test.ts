@@ -64,7 +64,6 @@ describe('the first run', () => {
       if (Object.values(seen).every((n) => n > 0) && Object.values(delivered).every((n) => n > 0)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(seen).toEqual(Object.fromEntries(channels.map((c) => [c, expect.any(Number)])));
     for (const c of channels) expect(seen[c], `orders from ${c}`).toBeGreaterThan(0);
     for (const t of targets) expect(delivered[t], `deliveries to ${t}`).toBeGreaterThan(0);
     console.info(`first run: every channel in and every target reached ${((Date.now() - startedAt) / 1000).toFixed(1)} s after start`, firstAt);
