@@ -42,7 +42,7 @@ export interface ShopEntry {
   /** When a token issued by hand expires (connectors that refresh their own token know it themselves). */
   tokenExpiresAt?: string;
   /** Pull on a schedule (channels that have a pull API). */
-  pull?: { everySeconds?: number; windowMinutes?: number; overlapMinutes?: number; lagMinutes?: number; since?: string };
+  pull?: { everySeconds?: number; windowMinutes?: number; overlapMinutes?: number; lagMinutes?: number; since?: string; sweep?: { everyMinutes?: number; hours?: number } };
   [key: string]: unknown;
 }
 
@@ -181,6 +181,12 @@ export const hubConfigSchema = {
               overlapMinutes: { type: 'number', minimum: 0 },
               lagMinutes: { type: 'number', minimum: 0 },
               since: { type: 'string', format: 'date-time' },
+              sweep: {
+                type: 'object',
+                additionalProperties: false,
+                description: 'The no-missed-orders sweep: every everyMinutes (0: never; default 60), list the last `hours` (default 24) again and fetch what the store lacks.',
+                properties: { everyMinutes: { type: 'number', minimum: 0 }, hours: { type: 'number', exclusiveMinimum: 0, maximum: 720 } },
+              },
             },
           },
         },

@@ -9,6 +9,7 @@ import { createTmallConnector } from '../connectors/tmall/index.ts';
 import { createJdConnector } from '../connectors/jd/index.ts';
 import { createDouyinConnector } from '../connectors/douyin/index.ts';
 import { createYouzanConnector } from '../connectors/youzan/index.ts';
+import { CallPacer, pacedConnector } from './call-pacer.ts';
 import { ConfigError, type HubConfig } from './config.ts';
 import type { ShopBinding } from './intake.ts';
 
@@ -25,6 +26,7 @@ export const CONNECTORS: Record<string, ConnectorFactory> = {
 export function bindShops(config: HubConfig, deps: { fetch?: typeof fetch; now?: () => number } = {}): ShopBinding[] {
   const problems: string[] = [];
   const bindings: ShopBinding[] = [];
+  const pacers = new Map<string, CallPacer>();
   for (const [i, entry] of config.shops.entries()) {
     const factory = CONNECTORS[entry.channel];
     if (!factory) {
@@ -32,13 +34,23 @@ export function bindShops(config: HubConfig, deps: { fetch?: typeof fetch; now?:
       continue;
     }
     const now = deps.now ?? Date.now;
-    const connector = factory({ ...entry, baseUrl: entry.baseUrl ?? '' }, { fetch: deps.fetch ?? fetch, now });
+    const app = `${entry.channel}:${appOf(entry)}`;
+    // The pacer takes the limits of the app's first shop: they are the app's, not the shop's.
+    const connector = factory({ ...entry, baseUrl: entry.baseUrl ?? '' }, { fetch: (input, init) => pacers.get(app)!.fetch(input, init), now });
+    if (!pacers.has(app)) pacers.set(app, new CallPacer(app, connector.limits, deps.fetch ?? fetch, now));
     const expiresAt = entry.tokenExpiresAt;
     if (!connector.health && expiresAt) connector.health = () => handIssuedTokenHealth(Date.parse(expiresAt), now());
-    bindings.push({ tenant: entry.tenant ?? 'default', channel: entry.channel, shop: entry.shop, connector });
+    const pacer = pacers.get(app)!;
+    bindings.push({ tenant: entry.tenant ?? 'default', channel: entry.channel, shop: entry.shop, connector: pacedConnector(connector, pacer), pacer });
   }
   if (problems.length) throw new ConfigError(problems);
   return bindings;
+}
+
+/** The platform app a shop calls as: its calls count against that app's limits. */
+function appOf(entry: HubConfig['shops'][number]): string {
+  for (const key of ['appKey', 'clientId'] as const) if (typeof entry[key] === 'string' || typeof entry[key] === 'number') return String(entry[key]);
+  return entry.shop;
 }
 
 const WARN_AHEAD_MS = 3 * 24 * 3600_000;

@@ -6,12 +6,18 @@
 import type { Connector, PushRequest } from '../core/connector/types.ts';
 import type { Pipeline } from '../core/ingest/pipeline.ts';
 import type { Store } from '../core/store/port.ts';
+import type { CallPacer } from './call-pacer.ts';
+import type { SweepReport } from './poller.ts';
 
 export interface ShopBinding {
   tenant: string;
   channel: string;
   shop: string;
   connector: Connector;
+  /** The call budget of the platform app the shop calls as (shared with the app's other shops). */
+  pacer?: CallPacer;
+  /** The last no-missed-orders sweep of the shop, for /shops/health. */
+  lastSweep?: SweepReport & { at: string };
 }
 
 export interface PushOutcome {

@@ -3,6 +3,7 @@
  * is stored after every page, so a restart resumes where it stopped; windows overlap a little
  * (clocks, platform lag) and end a little before now, and dedupe absorbs the overlap.
  */
+import type { PullRequest } from '../core/connector/types.ts';
 import type { Pipeline } from '../core/ingest/pipeline.ts';
 import type { Store } from '../core/store/port.ts';
 import type { ShopBinding } from './intake.ts';
@@ -18,24 +19,36 @@ export interface PullOptions {
   firstFrom: Date;
   /** Pages one call pulls at most, so one shop cannot hold up the others. */
   maxPages: number;
+  /**
+   * A throttled or unavailable platform is waited out and the page asked again, this many times
+   * per run, each wait at most `maxWaitMs` (the platform's own wait where it gives one); a
+   * longer wait ends the run, and the next run resumes from the cursor.
+   */
+  retries: number;
+  maxWaitMs: number;
+  /** Set by the sweep: which listed orders the store already has, so their details are not fetched again. */
+  known?: PullRequest['known'];
 }
 
-export const DEFAULT_PULL: Omit<PullOptions, 'firstFrom'> = { windowMinutes: 30, overlapMinutes: 5, lagMinutes: 3, maxPages: 50 };
+export const DEFAULT_PULL: Omit<PullOptions, 'firstFrom'> = { windowMinutes: 30, overlapMinutes: 5, lagMinutes: 3, maxPages: 50, retries: 3, maxWaitMs: 60_000 };
 
 export interface PullReport {
   pages: number;
   orders: number;
   created: number;
+  /** Times the run waited for a throttled or unavailable platform. */
+  waits: number;
   /** The window is finished up to here. */
   doneTo: string;
   error?: string;
 }
 
 const minutes = (n: number) => n * 60_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function pullShop(store: Store, pipeline: Pipeline, binding: ShopBinding, options: PullOptions, now = new Date(), key = binding.shop): Promise<PullReport> {
   const { connector, tenant, channel } = binding;
-  const report: PullReport = { pages: 0, orders: 0, created: 0, doneTo: options.firstFrom.toISOString() };
+  const report: PullReport = { pages: 0, orders: 0, created: 0, waits: 0, doneTo: options.firstFrom.toISOString() };
   if (!connector.pull) return report;
   const [row] = await store.query('SELECT window_from, window_to, cursor, done_to FROM pull_cursors WHERE tenant = ? AND channel = ? AND shop = ?', [tenant, channel, key]);
   let doneTo = row?.done_to ? new Date(String(row.done_to)) : options.firstFrom;
@@ -49,8 +62,14 @@ export async function pullShop(store: Store, pipeline: Pipeline, binding: ShopBi
       if (to.getTime() <= doneTo.getTime()) break;
       window = { from: from.toISOString(), to: to.toISOString(), cursor: undefined };
     }
-    const page = await connector.pull({ from: window.from, to: window.to, ...(window.cursor ? { cursor: window.cursor } : {}) });
+    const page = await connector.pull({ from: window.from, to: window.to, ...(window.cursor ? { cursor: window.cursor } : {}), ...(options.known ? { known: options.known } : {}) });
     if (!page.ok) {
+      const wait = page.outcome.outcome === 'retry' ? (page.outcome.afterMs ?? 1000 * 2 ** report.waits) : Number.POSITIVE_INFINITY;
+      if (report.waits < options.retries && wait <= options.maxWaitMs) {
+        report.waits++;
+        await sleep(wait);
+        continue;
+      }
       report.error = page.outcome.reason;
       break;
     }
@@ -83,19 +102,49 @@ async function saveCursor(store: Store, binding: ShopBinding, key: string, from:
 }
 
 /**
- * The no-missed-orders sweep: pulls a past window again (pages shift while they are read) and
- * counts the orders the store did not have yet.
+ * The no-missed-orders sweep: lists a past window again (pages shift while they are read, a
+ * platform indexes late), compares what it lists with the store, fetches only what the store
+ * lacks or holds older, and says how many orders it found that the store did not have.
  */
-export async function sweepShop(store: Store, pipeline: Pipeline, binding: ShopBinding, from: Date, to: Date, now = new Date()): Promise<number> {
+export async function sweepShop(store: Store, pipeline: Pipeline, binding: ShopBinding, from: Date, to: Date): Promise<SweepReport> {
   const key = `${binding.shop}#sweep`;
   await store.batch([{ sql: 'DELETE FROM pull_cursors WHERE tenant = ? AND channel = ? AND shop = ?', args: [binding.tenant, binding.channel, key] }]);
-  let found = 0;
+  const known = knownOrders(store, binding);
+  const total: SweepReport = { from: from.toISOString(), to: to.toISOString(), pages: 0, listedAgain: 0, found: 0 };
   for (;;) {
-    const report = await pullShop(store, pipeline, binding, { ...DEFAULT_PULL, windowMinutes: (to.getTime() - from.getTime()) / 60_000, overlapMinutes: 0, lagMinutes: 0, firstFrom: from, maxPages: 1000 }, to, key);
-    found += report.created;
-    if (report.error) throw new Error(report.error);
-    if (report.pages === 0 || report.doneTo >= to.toISOString()) break;
+    const report = await pullShop(store, pipeline, binding, { ...DEFAULT_PULL, windowMinutes: (to.getTime() - from.getTime()) / 60_000, overlapMinutes: 0, lagMinutes: 0, firstFrom: from, maxPages: 1000, known }, to, key);
+    total.pages += report.pages;
+    total.listedAgain += report.orders;
+    total.found += report.created;
+    if (report.error) return { ...total, error: report.error };
+    if (report.pages === 0 || report.doneTo >= to.toISOString()) return total;
   }
-  void now;
-  return found;
+}
+
+export interface SweepReport {
+  from: string;
+  to: string;
+  pages: number;
+  /** Orders that came through again (fetched or listed whole). */
+  listedAgain: number;
+  /** Orders the store did not have: each one was missed by the regular pulls and pushes. */
+  found: number;
+  error?: string;
+}
+
+/** Of the listed orders, those the store holds at that modified time or later. */
+function knownOrders(store: Store, binding: ShopBinding): NonNullable<PullRequest['known']> {
+  return async (listed) => {
+    const known = new Set<string>();
+    for (let i = 0; i < listed.length; i += 200) {
+      const chunk = listed.slice(i, i + 200);
+      const rows = await store.query(
+        `SELECT external_id, updated_ms FROM orders WHERE tenant = ? AND channel = ? AND external_id IN (${chunk.map(() => '?').join(', ')})`,
+        [binding.tenant, binding.channel, ...chunk.map((o) => o.externalId)],
+      );
+      const stored = new Map(rows.map((r) => [String(r.external_id), Number(r.updated_ms)]));
+      for (const o of chunk) if ((stored.get(o.externalId) ?? -1) >= o.modifiedMs) known.add(o.externalId);
+    }
+    return known;
+  };
 }

@@ -16,7 +16,7 @@ import type { DataKey } from '../core/order/sealing.ts';
 import { mappingFileOf, openHub } from './hub.ts';
 import { createLog } from './log.ts';
 import { fetchNamedOrders } from './intake.ts';
-import { DEFAULT_PULL, pullShop } from './poller.ts';
+import { DEFAULT_PULL, pullShop, sweepShop } from './poller.ts';
 import { createApp } from './server/app.ts';
 import { watchMappings } from './mapping-reload.ts';
 import { deliveryAdapters, dispatcherOptions } from './targets.ts';
@@ -28,6 +28,9 @@ function consoleAssets(): MiddlewareHandler {
   if (!existsSync(CONSOLE_DIST)) return async (c) => c.text('The console is not built: run `npm run build:console` (npm start does it first).', 503);
   return serveStatic({ root: CONSOLE_DIST });
 }
+
+/** The no-missed-orders sweep: hourly, over the last day the pull has finished. */
+const DEFAULT_SWEEP = { everyMinutes: 60, hours: 24 };
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -72,21 +75,45 @@ export async function startServer(config: HubConfig, options: { host?: string; p
   for (const [i, binding] of shops.entries()) {
     const pull = config.shops[i]!.pull;
     if (!pull || !binding.connector.pull) continue;
+    // Pulls and sweeps of a shop take turns: both move its cursors.
     let busy = false;
     const firstFrom = pull.since ? new Date(pull.since) : new Date(Date.now() - 24 * 3600_000);
+    const { sweep, ...window } = pull;
+    const run = (what: string, work: () => Promise<void>) => async () => {
+      // While the platform holds the app (a ban), asking again only lengthens it.
+      if (busy || (binding.pacer?.heldFor() ?? 0) > 0) return;
+      busy = true;
+      try {
+        await work();
+      } catch (error) {
+        log({ event: `${what}.failed`, channel: binding.channel, shop: binding.shop, error: errorMessage(error) });
+      } finally {
+        busy = false;
+      }
+    };
     timers.push(
-      setInterval(async () => {
-        if (busy) return;
-        busy = true;
-        try {
-          const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, ...pull, firstFrom });
+      setInterval(
+        run('pull', async () => {
+          const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, ...window, firstFrom });
           if (report.orders || report.error) log({ event: 'pull', channel: binding.channel, shop: binding.shop, ...report });
-        } catch (error) {
-          log({ event: 'pull.failed', channel: binding.channel, shop: binding.shop, error: errorMessage(error) });
-        } finally {
-          busy = false;
-        }
-      }, (pull.everySeconds ?? 60) * 1000),
+        }),
+        (pull.everySeconds ?? 60) * 1000,
+      ),
+    );
+    if (sweep?.everyMinutes === 0) continue;
+    timers.push(
+      setInterval(
+        run('sweep', async () => {
+          // The sweep reads again what the regular pull has finished, back `hours` from there.
+          const [row] = await hub.store.query('SELECT done_to FROM pull_cursors WHERE tenant = ? AND channel = ? AND shop = ?', [binding.tenant, binding.channel, binding.shop]);
+          if (!row?.done_to) return;
+          const to = new Date(String(row.done_to));
+          const report = await sweepShop(hub.store, hub.pipeline, binding, new Date(to.getTime() - (sweep?.hours ?? DEFAULT_SWEEP.hours) * 3600_000), to);
+          binding.lastSweep = { ...report, at: new Date().toISOString() };
+          log({ event: report.found ? 'sweep.warning' : 'sweep', channel: binding.channel, shop: binding.shop, ...report });
+        }),
+        (sweep?.everyMinutes ?? DEFAULT_SWEEP.everyMinutes) * 60_000,
+      ),
     );
   }
   timers.push(

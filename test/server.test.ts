@@ -1,3 +1,4 @@
+import { CallPacer } from '../runtime/call-pacer.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signStandardWebhook } from '../connectors/webhook/index.ts';
 import { parseConfig } from '../runtime/config.ts';
@@ -105,14 +106,21 @@ describe('GET /shops/health', () => {
     const shop = (name: string, health?: () => { token: ReturnType<typeof token> }) => ({ tenant: 't1', channel: 'youzan', shop: name, connector: { channel: 'youzan', limits: {}, ...(health ? { health } : {}) } });
     const decrypt = { day: '2024-05-01', calls: 500, limit: 500, exhausted: true, skippedOrders: 12 };
     const douyin = { tenant: 't1', channel: 'douyin', shop: 'd', connector: { channel: 'douyin', limits: {}, quota: { decrypt } } };
-    const app = createApp({ store: {} as never, pipeline: {} as never, shops: [shop('a', () => ({ token: token('valid') })), shop('b', () => ({ token: token('refresh-due', 2) })), shop('c'), douyin] });
+    // Shop a's last sweep found nothing missing; shop c's app is held after a ban and its sweep found two.
+    const sweep = (found: number) => ({ from: '2024-04-30T10:00:00.000Z', to: '2024-05-01T10:00:00.000Z', pages: 3, listedAgain: found, found, at: '2024-05-01T10:01:00.000Z' });
+    const held = new CallPacer('youzan:c', {});
+    held.hold(60_000);
+    const shops = [{ ...shop('a', () => ({ token: token('valid') })), lastSweep: sweep(0) }, shop('b', () => ({ token: token('refresh-due', 2) })), { ...shop('c'), pacer: held, lastSweep: sweep(2) }, douyin];
+    const app = createApp({ store: {} as never, pipeline: {} as never, shops });
     const body = await (await app.request('/shops/health')).json();
+    expect(body[2].calls.heldForMs).toBeGreaterThan(59_000);
+    body[2].calls.heldForMs = 60_000;
     expect(body).toEqual([
-      { tenant: 't1', channel: 'youzan', shop: 'a', credentials: { token: token('valid') }, decrypt: null, warning: false },
-      { tenant: 't1', channel: 'youzan', shop: 'b', credentials: { token: token('refresh-due', 2) }, decrypt: null, warning: true },
-      { tenant: 't1', channel: 'youzan', shop: 'c', credentials: null, decrypt: null, warning: false },
+      { tenant: 't1', channel: 'youzan', shop: 'a', credentials: { token: token('valid') }, decrypt: null, calls: null, lastSweep: sweep(0), warning: false },
+      { tenant: 't1', channel: 'youzan', shop: 'b', credentials: { token: token('refresh-due', 2) }, decrypt: null, calls: null, lastSweep: null, warning: true },
+      { tenant: 't1', channel: 'youzan', shop: 'c', credentials: null, decrypt: null, calls: { app: 'youzan:c', heldForMs: 60_000 }, lastSweep: sweep(2), warning: true },
       // Douyin meters receiver decryption: a day's quota used up keeps receivers masked, which needs a person.
-      { tenant: 't1', channel: 'douyin', shop: 'd', credentials: null, decrypt, warning: true },
+      { tenant: 't1', channel: 'douyin', shop: 'd', credentials: null, decrypt, calls: null, lastSweep: null, warning: true },
     ]);
   });
 

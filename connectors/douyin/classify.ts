@@ -49,7 +49,8 @@ export interface Envelope {
 
 export type Verdict =
   | { kind: 'ok'; data: unknown; envelope: Envelope }
-  | { kind: 'retry'; code: string; reason: string; afterMs?: number; envelope?: Envelope }
+  /** `pauseTarget`: the app is throttled, not just this call: every call of the app waits. */
+  | { kind: 'retry'; code: string; reason: string; afterMs?: number; pauseTarget?: boolean; envelope?: Envelope }
   /** `credential`: the access token (or the app's key and secret) must be fixed or refreshed. */
   | { kind: 'failed'; code: string; reason: string; credential?: boolean; envelope?: Envelope };
 
@@ -81,7 +82,7 @@ const THROTTLE_TEXT = /限流|频率|频次|过于频繁|太频繁|超过.*(?:�
 
 /** Parses the text (big numbers kept as digit strings) and classifies it. */
 export function classifyAnswer(answer: { status: number; text: string; retryAfter?: string | null }, now: number = Date.now()): Verdict {
-  if (answer.status === 429) return { kind: 'retry', code: 'http-429', reason: `Doudian answered HTTP 429 ${truncate(answer.text)}`.trim(), afterMs: retryAfterMs(answer.retryAfter, now) ?? THROTTLED_MS };
+  if (answer.status === 429) return { kind: 'retry', code: 'http-429', reason: `Doudian answered HTTP 429 ${truncate(answer.text)}`.trim(), afterMs: retryAfterMs(answer.retryAfter, now) ?? THROTTLED_MS, pauseTarget: true };
   if (answer.status >= 500) return { kind: 'retry', code: `http-${answer.status}`, reason: `Doudian answered HTTP ${answer.status} ${truncate(answer.text)}`.trim(), afterMs: retryAfterMs(answer.retryAfter, now) ?? UNAVAILABLE_MS };
   if (answer.status < 200 || answer.status >= 300) return { kind: 'failed', code: `http-${answer.status}`, reason: `Doudian answered HTTP ${answer.status} ${truncate(answer.text)}`.trim() };
   let body: unknown;
@@ -108,7 +109,7 @@ export function classifyEnvelope(envelope: Envelope): Verdict {
   const id = subCode || String(envelope.code ?? 'doudian');
   const subBase = subCode.split(':')[0]!.trim();
   if (code === 60000 || THROTTLE_SUB_CODE.test(subCode) || THROTTLE_TEXT.test(`${envelope.msg ?? ''} ${envelope.sub_msg ?? ''}`)) {
-    return { kind: 'retry', code: id, reason, afterMs: THROTTLED_MS, envelope };
+    return { kind: 'retry', code: id, reason, afterMs: THROTTLED_MS, pauseTarget: true, envelope };
   }
   if (CREDENTIAL_SUB_CODES.has(subBase) || code === 30001) {
     return { kind: 'failed', code: id, reason: `${reason} (credentials: ${credentialHint(subBase)})`, credential: true, envelope };

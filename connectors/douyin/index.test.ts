@@ -99,7 +99,7 @@ describe('pull', () => {
     s.throttleNext();
     const cursor = (first as { next: string }).next;
     const throttled = await c.pull({ from: iso(T0), to: iso(T1), cursor });
-    expect(throttled).toEqual({ ok: false, outcome: { outcome: 'retry', reason: expect.stringContaining('60000'), afterMs: 60_000 } });
+    expect(throttled).toEqual({ ok: false, outcome: { outcome: 'retry', pauseTarget: true, reason: expect.stringContaining('60000'), afterMs: 60_000 } });
     const again = await c.pull({ from: iso(T0), to: iso(T1), cursor });
     expect(again.ok).toBe(true);
     expect((again as { orders: Order[] }).orders.map((o) => o.order_id)).not.toContain((first as { orders: Order[] }).orders[0]!.order_id);

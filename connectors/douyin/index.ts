@@ -83,7 +83,7 @@ export function createDouyinConnector(shop: ShopConfig, deps: ConnectorDeps): Do
   /** A call that did not succeed, as the outcome the engine understands. */
   const failure = (method: string, result: Exclude<CallResult, { kind: 'ok' }>): Failure => {
     if (result.kind === 'no-answer') return { outcome: 'retry', reason: `${method}: ${result.reason}` };
-    if (result.kind === 'retry') return { outcome: 'retry', reason: `${method}: ${result.reason}`, ...(result.afterMs !== undefined ? { afterMs: result.afterMs } : {}) };
+    if (result.kind === 'retry') return { outcome: 'retry', reason: `${method}: ${result.reason}`, ...(result.afterMs !== undefined ? { afterMs: result.afterMs } : {}), ...(result.pauseTarget ? { pauseTarget: true } : {}) };
     return { outcome: 'failed', code: result.code, reason: `${method}: ${result.reason}` };
   };
 

@@ -167,8 +167,11 @@ export async function pullPage(client: JosClient, settings: PullSettings, reques
     next = newest > cursor.since ? advance(cursor, newest, infos, new Set()) : { ...cursor, page: cursor.page + 1, seen: [...new Set([...cursor.seen, ...infos.filter((o) => o.modified === cursor.since).map((o) => o.id)])] };
   }
 
+  // A sweep passes what the store already holds: those are neither fetched nor ingested again.
+  const known = request.known ? await request.known(fresh.map((o) => ({ externalId: o.id, modifiedMs: Date.parse(beijingToIso(o.modified)) }))) : undefined;
   const orders: unknown[] = [];
   for (const order of fresh) {
+    if (known?.has(order.id)) continue;
     if (settings.detail === 'always' || REQUIRED_FIELDS.some((f) => order.info[f] === undefined || order.info[f] === null)) {
       const detail = await getOrder(client, settings, order.id, now);
       if (!detail.ok) return detail;

@@ -183,10 +183,16 @@ export function createPuller(top: TopClient, options: PullOptions = {}) {
     return { ok: true, orders, next: encode(clean) };
   }
 
-  function tidsOf(body: Record<string, unknown>): string[] {
-    return listOf(body.trades, 'trade')
-      .map(tidOf)
-      .filter((t): t is string => t !== undefined);
+  /** The listed tids, less those a sweep says the store already has at that modified time. */
+  async function toFetch(body: Record<string, unknown>, request: PullRequest): Promise<string[]> {
+    const listed = listOf(body.trades, 'trade').flatMap((trade) => {
+      const tid = tidOf(trade);
+      const modified = (trade as { modified?: unknown }).modified;
+      return tid === undefined ? [] : [{ externalId: tid, modifiedMs: typeof modified === 'string' ? parseBeijingTime(modified) : Number.NaN }];
+    });
+    if (!request.known) return listed.map((t) => t.externalId);
+    const known = await request.known(listed.filter((t) => !Number.isNaN(t.modifiedMs)));
+    return listed.filter((t) => !known.has(t.externalId)).map((t) => t.externalId);
   }
 
   return async function pull(request: PullRequest): Promise<PullPage> {
@@ -219,7 +225,7 @@ export function createPuller(top: TopClient, options: PullOptions = {}) {
       if (probe.kind !== 'ok') return { ok: false, outcome: outcomeOf(probe) };
       const total = Number(probe.body.total_results ?? 0);
       const pages = Math.ceil((Number.isFinite(total) ? total : 0) / pageSize);
-      if (pages <= 1) return finish(tidsOf(probe.body), after(state, toMs), true);
+      if (pages <= 1) return finish(await toFetch(probe.body, request), after(state, toMs), true);
       state = { v: 1, start: state.start, end: state.end, pages, page: pages };
       progressed = true;
     }
@@ -240,7 +246,7 @@ export function createPuller(top: TopClient, options: PullOptions = {}) {
     } else {
       next = after(state, toMs);
     }
-    return finish(tidsOf(list.body), next, true);
+    return finish(await toFetch(list.body, request), next, true);
   };
 }
 

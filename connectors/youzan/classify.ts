@@ -39,7 +39,8 @@ export type Verdict =
   | { kind: 'ok'; data: Record<string, unknown>; body: unknown }
   /** The access token was refused: drop it, a fresh one is fetched on the next call. */
   | { kind: 'token'; code: string; reason: string; body: unknown }
-  | { kind: 'retry'; reason: string; code?: string; afterMs?: number; body?: unknown }
+  /** `pauseTarget`: the app is throttled, not just this call: every call of the app waits. */
+  | { kind: 'retry'; reason: string; code?: string; afterMs?: number; pauseTarget?: boolean; body?: unknown }
   | { kind: 'failed'; code: string; reason: string; body?: unknown };
 
 /** 非法的请求凭证 / 请求凭证过期 / 请求凭证不存在. */
@@ -54,7 +55,7 @@ const TRANSIENT = /超时|timeout|timed out|繁忙|稍后|busy|限流|频繁|rat
 
 export function classifyAnswer(answer: HttpAnswer): Verdict {
   if (answer.status === 429) {
-    return { kind: 'retry', code: 'http_429', reason: 'Youzan answered HTTP 429', afterMs: retryAfterMs(answer.retryAfter) ?? THROTTLED_MS };
+    return { kind: 'retry', code: 'http_429', reason: 'Youzan answered HTTP 429', afterMs: retryAfterMs(answer.retryAfter) ?? THROTTLED_MS, pauseTarget: true };
   }
   if (answer.status >= 500) return { kind: 'retry', code: `http_${answer.status}`, reason: `Youzan answered HTTP ${answer.status}: ${truncate(answer.text)}` };
   if (answer.status < 200 || answer.status >= 300) {
@@ -94,8 +95,8 @@ function okOrRefused(data: Record<string, unknown>, body: unknown): Verdict {
 function errorVerdict(code: string, message: string, body: unknown, gateway: boolean): Verdict {
   const reason = `Youzan ${code}: ${message}`.trim();
   if (gateway && TOKEN_CODES.has(code)) return { kind: 'token', code, reason, body };
-  if (THROTTLE_CODES.has(code)) return { kind: 'retry', code, reason, afterMs: THROTTLED_MS, body };
-  if (TRANSIENT.test(message)) return { kind: 'retry', code, reason, ...(/限流|频繁|rate limit/i.test(message) ? { afterMs: THROTTLED_MS } : {}), body };
+  if (THROTTLE_CODES.has(code)) return { kind: 'retry', code, reason, afterMs: THROTTLED_MS, pauseTarget: true, body };
+  if (TRANSIENT.test(message)) return { kind: 'retry', code, reason, ...(/限流|频繁|rate limit/i.test(message) ? { afterMs: THROTTLED_MS, pauseTarget: true } : {}), body };
   return { kind: 'failed', code, reason, body };
 }
 

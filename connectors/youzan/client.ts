@@ -70,7 +70,7 @@ export class YouzanClient {
         return { ok: false, verdict, outcome: { outcome: 'retry', reason: `${api}: access token refused (${verdict.reason}); a new one is fetched next time`, afterMs, request, response: verdict.body } };
       }
       case 'retry':
-        return { ok: false, verdict, outcome: { outcome: 'retry', reason: `${api}: ${verdict.reason}`, request, ...(verdict.afterMs !== undefined ? { afterMs: verdict.afterMs } : {}), ...(verdict.body !== undefined ? { response: verdict.body } : {}) } };
+        return { ok: false, verdict, outcome: { outcome: 'retry', reason: `${api}: ${verdict.reason}`, request, ...(verdict.afterMs !== undefined ? { afterMs: verdict.afterMs } : {}), ...(verdict.pauseTarget ? { pauseTarget: true } : {}), ...(verdict.body !== undefined ? { response: verdict.body } : {}) } };
       case 'failed':
         return { ok: false, verdict, outcome: { outcome: 'failed', code: verdict.code, reason: `${api}: ${verdict.reason}`, request, ...(verdict.body !== undefined ? { response: verdict.body } : {}) } };
     }

@@ -29,6 +29,11 @@ export interface PullRequest {
   to: string;
   /** Opaque, from the previous page's `next`; absent on the first page. */
   cursor?: string;
+  /**
+   * Set by a sweep: of these listed orders, the ones the store already holds at that modified
+   * time or later. A connector that fetches orders one by one after listing them skips those.
+   */
+  known?: (listed: Array<{ externalId: string; modifiedMs: number }>) => Promise<Set<string>>;
 }
 
 export type PullPage =

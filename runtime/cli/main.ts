@@ -12,7 +12,8 @@ import { Dispatcher, listDeadLetters, replayDeadLetters } from '../../core/outbo
 import { deliveryAdapters, dispatcherOptions } from '../targets.ts';
 import { startServer } from '../serve.ts';
 import { bindShops } from '../connectors.ts';
-import { DEFAULT_PULL, pullShop } from '../poller.ts';
+import { DEFAULT_PULL, pullShop, sweepShop } from '../poller.ts';
+import type { ShopBinding } from '../intake.ts';
 import { describeSigners, SIGNERS, verifyPush } from '../signers.ts';
 import { parseStockCount, StockFileError } from '../stock-file.ts';
 import type { HubConfig } from '../config.ts';
@@ -239,46 +240,59 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       await world?.close();
     });
 
-  program
-    .command('backfill')
-    .description('pull a past window of one shop into the hub; resumes where an interrupted run stopped')
-    .requiredOption('--channel <name>', 'the channel')
-    .requiredOption('--shop <id>', 'the shop, as in hub.yaml')
-    .requiredOption('--from <time>', 'start, ISO-8601 with offset')
-    .requiredOption('--to <time>', 'end, ISO-8601 with offset')
-    .option('--db <url>', DB_HELP)
-    .action(async (opts: { channel: string; shop: string; from: string; to: string; db?: string }) => {
-      const cfg = await config(process.env);
-      const from = new Date(opts.from);
-      const to = new Date(opts.to);
-      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to <= from) throw new CommanderError(2, 'hub.usage', '--from and --to must be ISO-8601 times, --from first');
-      const binding = bindShops(cfg).find((b) => b.channel === opts.channel && b.shop === opts.shop);
-      if (!binding) throw new CommanderError(2, 'hub.usage', `hub.yaml has no shop ${opts.shop} of channel ${opts.channel}`);
-      const hub = await openHub(cfg, { url: database(opts, cfg), ...dataKeysFromEnv() });
-      try {
-        // Its own cursor, keyed by the window: running the same backfill again resumes it.
-        const key = `${opts.shop}#backfill:${from.toISOString()}/${to.toISOString()}`;
-        const span = to.getTime() - from.getTime();
-        let total = 0;
-        let created = 0;
-        for (;;) {
-          const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, lagMinutes: 0, firstFrom: from }, to, key);
-          total += report.orders;
-          created += report.created;
-          const done = Math.min(1, (new Date(report.doneTo).getTime() - from.getTime()) / span);
-          const bar = '#'.repeat(Math.round(done * 30)).padEnd(30, '.');
-          io.out(`[${bar}] ${(done * 100).toFixed(0).padStart(3)}%  ${total} orders pulled, ${created} new, up to ${report.doneTo}`);
-          if (report.error) {
-            io.err(`stopped: ${report.error} (run the same command again to resume)`);
-            code = 1;
-            break;
-          }
-          if (report.pages === 0 || report.doneTo >= to.toISOString()) break;
+  /** A command over one shop and a past window: backfill, sweep. */
+  function shopWindowCommand(name: string, description: string, run: (hub: Awaited<ReturnType<typeof openHub>>, binding: ShopBinding, from: Date, to: Date, shop: string) => Promise<void>) {
+    program
+      .command(name)
+      .description(description)
+      .requiredOption('--channel <name>', 'the channel')
+      .requiredOption('--shop <id>', 'the shop, as in hub.yaml')
+      .requiredOption('--from <time>', 'start, ISO-8601 with offset')
+      .requiredOption('--to <time>', 'end, ISO-8601 with offset')
+      .option('--db <url>', DB_HELP)
+      .action(async (opts: { channel: string; shop: string; from: string; to: string; db?: string }) => {
+        const cfg = await config(process.env);
+        const from = new Date(opts.from);
+        const to = new Date(opts.to);
+        if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to <= from) throw new CommanderError(2, 'hub.usage', '--from and --to must be ISO-8601 times, --from first');
+        const binding = bindShops(cfg).find((b) => b.channel === opts.channel && b.shop === opts.shop);
+        if (!binding) throw new CommanderError(2, 'hub.usage', `hub.yaml has no shop ${opts.shop} of channel ${opts.channel}`);
+        const hub = await openHub(cfg, { url: database(opts, cfg), ...dataKeysFromEnv() });
+        try {
+          await run(hub, binding, from, to, opts.shop);
+        } finally {
+          await hub.close();
         }
-      } finally {
-        await hub.close();
+      });
+  }
+
+  shopWindowCommand('backfill', 'pull a past window of one shop into the hub; resumes where an interrupted run stopped', async (hub, binding, from, to, shop) => {
+    // Its own cursor, keyed by the window: running the same backfill again resumes it.
+    const key = `${shop}#backfill:${from.toISOString()}/${to.toISOString()}`;
+    const span = to.getTime() - from.getTime();
+    let total = 0;
+    let created = 0;
+    for (;;) {
+      const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, lagMinutes: 0, firstFrom: from }, to, key);
+      total += report.orders;
+      created += report.created;
+      const done = Math.min(1, (new Date(report.doneTo).getTime() - from.getTime()) / span);
+      const bar = '#'.repeat(Math.round(done * 30)).padEnd(30, '.');
+      io.out(`[${bar}] ${(done * 100).toFixed(0).padStart(3)}%  ${total} orders pulled, ${created} new, up to ${report.doneTo}`);
+      if (report.error) {
+        io.err(`stopped: ${report.error} (run the same command again to resume)`);
+        code = 1;
+        break;
       }
-    });
+      if (report.pages === 0 || report.doneTo >= to.toISOString()) break;
+    }
+  });
+
+  shopWindowCommand('sweep', 'list a past window of one shop again and fetch only the orders the store lacks (what `serve` does hourly); prints what it found', async (hub, binding, from, to) => {
+    const report = await sweepShop(hub.store, hub.pipeline, binding, from, to);
+    io.out(JSON.stringify(report));
+    if (report.error) code = 1;
+  });
 
   program
     .command('deliver')

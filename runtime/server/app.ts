@@ -72,10 +72,20 @@ export function createApp(deps: AppDeps): Hono {
   // Each shop's credentials: a token about to expire or failing to refresh stops its orders.
   app.get('/shops/health', (c) =>
     c.json(
-      deps.shops.map(({ tenant, channel, shop, connector }) => {
+      deps.shops.map(({ tenant, channel, shop, connector, pacer, lastSweep }) => {
         const health = connector.health?.();
         const decrypt = connector.quota?.decrypt ?? null;
-        return { tenant, channel, shop, credentials: health ?? null, decrypt, warning: (health ? credentialsNeedAttention(health) : false) || Boolean(decrypt?.exhausted) };
+        const calls = pacer ? { app: pacer.app, heldForMs: pacer.heldFor() } : null;
+        return {
+          tenant,
+          channel,
+          shop,
+          credentials: health ?? null,
+          decrypt,
+          calls,
+          lastSweep: lastSweep ?? null,
+          warning: (health ? credentialsNeedAttention(health) : false) || Boolean(decrypt?.exhausted) || Boolean(calls?.heldForMs) || Boolean(lastSweep?.found || lastSweep?.error),
+        };
       }),
     ),
   );
