@@ -29,7 +29,7 @@ export interface HubConfig {
   /** Dispatcher tuning. */
   delivery?: { maxAttempts?: number; maxAgeHours?: number; concurrency?: number };
   /** Bot targets told about what needs a person: dead letters, shop credentials running out. */
-  notices?: { deadLetters?: string; credentials?: string };
+  notices?: { deadLetters?: string; credentials?: string; dailySummary?: { targets: string[]; at?: string } };
   /** The channel shops the hub takes orders from. */
   shops: ShopEntry[];
 }
@@ -94,6 +94,16 @@ export const hubConfigSchema = {
       properties: {
         deadLetters: { type: 'string', minLength: 1, description: 'told (notify.dead_letter) each time a delivery gives up' },
         credentials: { type: 'string', minLength: 1, description: "told (notify.credentials) once a day while a shop's token is due, expired or failing to refresh" },
+        dailySummary: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['targets'],
+          description: "yesterday's orders, sales by channel, deliveries and what waits for a person (notify.daily_summary), each day after `at`",
+          properties: {
+            targets: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            at: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Beijing time HH:mm (default 09:00)' },
+          },
+        },
       },
     },
     mappings: {

@@ -11,6 +11,7 @@ import { DEFAULT_ORDER_ID_PREFIX } from '../adapters/carrier-sf/order-id.ts';
 import { Dispatcher } from '../core/outbox/index.ts';
 import type { HubConfig } from './config.ts';
 import { checkCredentials } from './credential-notices.ts';
+import { queueDailySummaries } from './daily-summary.ts';
 import { bindShops } from './connectors.ts';
 import type { DataKey } from '../core/order/sealing.ts';
 import { mappingFileOf, openHub } from './hub.ts';
@@ -127,6 +128,14 @@ export async function startServer(config: HubConfig, options: { host?: string; p
     }, 60_000),
   );
   const tenants = [...new Set(shops.map((s) => s.tenant).concat('default'))];
+  const summary = config.notices?.dailySummary;
+  if (summary) {
+    timers.push(
+      setInterval(() => {
+        queueDailySummaries(hub.store, { tenants, targets: summary.targets, ...(summary.at ? { at: summary.at } : {}) }).catch((error) => log({ event: 'daily_summary.failed', error: errorMessage(error) }));
+      }, 60_000),
+    );
+  }
   const dispatcher = new Dispatcher(hub.store, await deliveryAdapters(config, hub.store, shops), { tenants, ...dispatcherOptions(config), ...(hub.sealer ? { sealer: hub.sealer } : {}), onError: (error) => log({ event: 'delivery.round_failed', error: errorMessage(error) }) });
   dispatcher.start();
 

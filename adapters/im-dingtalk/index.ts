@@ -14,6 +14,7 @@
  * await dingtalk.send(delivery); // { outcome: 'delivered', request: { url: 'https://oapi.dingtalk.com/robot/send?timestamp=…', body }, response: { errcode: 0, errmsg: 'ok' } }
  */
 import type { Adapter, Delivery, SendOutcome, TargetLimits } from '../../core/outbox/types.ts';
+import { DIGEST_MAX, digestText } from '../../core/outbox/message-view.ts';
 import { classifyDingTalk, classifyFailure } from './classify.ts';
 import { signDingTalk } from './sign.ts';
 import { compileMessages } from './templates.ts';
@@ -51,50 +52,63 @@ export function createDingTalkAdapter(config: DingTalkConfig, deps: DingTalkDeps
   const mentions = (config.at?.atMobiles ?? []).map((m) => `@${m}`).join(' ');
   const now = () => deps.now?.() ?? Date.now();
 
+  async function post(message: { title: string; text: string }, timestamp: number): Promise<SendOutcome> {
+    const body = { msgtype: 'markdown', markdown: { title: message.title, text: mentions ? `${message.text}\n\n${mentions}` : message.text }, at };
+    const query = new URLSearchParams({ access_token: config.accessToken });
+    let sign = '';
+    if (config.secret) {
+      sign = await signDingTalk(config.secret, timestamp);
+      query.set('timestamp', String(timestamp));
+      query.set('sign', sign);
+    }
+    const url = `${endpoint}?${query}`;
+    const secrets = [config.accessToken, config.secret, sign, encodeURIComponent(sign)].filter((s): s is string => !!s);
+    const request = { method: 'POST', url: withoutCredentials(url), body };
+
+    let response: Response;
+    try {
+      response = await deps.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json;charset=utf-8' },
+        body: JSON.stringify(body),
+        // A blocked robot answers 302: keep it as the answer instead of following it.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
+      });
+    } catch (e) {
+      return scrub({ ...classifyFailure(e), request }, secrets);
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (e) {
+      // The status came back, the body did not.
+      text = '';
+      if (response.ok) return scrub({ ...classifyFailure(e), request }, secrets);
+    }
+    const outcome = classifyDingTalk({ status: response.status, type: response.type, headers: response.headers, body: text }, timestamp);
+    return scrub({ ...outcome, request }, secrets);
+  }
+
   return {
     idempotent: false,
     limits: { ...DINGTALK_LIMITS, ...config.limits },
     async send(delivery: Delivery): Promise<SendOutcome> {
-      const timestamp = now();
       const skip = belowThreshold(delivery, config.minOrderAmount);
       if (skip) return { outcome: 'delivered', response: { skipped: skip } };
-
-      const message = render(delivery, timestamp);
-      const body = { msgtype: 'markdown', markdown: { title: message.title, text: mentions ? `${message.text}\n\n${mentions}` : message.text }, at };
-      const query = new URLSearchParams({ access_token: config.accessToken });
-      let sign = '';
-      if (config.secret) {
-        sign = await signDingTalk(config.secret, timestamp);
-        query.set('timestamp', String(timestamp));
-        query.set('sign', sign);
-      }
-      const url = `${endpoint}?${query}`;
-      const secrets = [config.accessToken, config.secret, sign, encodeURIComponent(sign)].filter((s): s is string => !!s);
-      const request = { method: 'POST', url: withoutCredentials(url), body };
-
-      let response: Response;
-      try {
-        response = await deps.fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json;charset=utf-8' },
-          body: JSON.stringify(body),
-          // A blocked robot answers 302: keep it as the answer instead of following it.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
-        });
-      } catch (e) {
-        return scrub({ ...classifyFailure(e), request }, secrets);
-      }
-      let text: string;
-      try {
-        text = await response.text();
-      } catch (e) {
-        // The status came back, the body did not.
-        text = '';
-        if (response.ok) return scrub({ ...classifyFailure(e), request }, secrets);
-      }
-      const outcome = classifyDingTalk({ status: response.status, type: response.type, headers: response.headers, body: text }, timestamp);
-      return scrub({ ...outcome, request }, secrets);
+      const timestamp = now();
+      return post(render(delivery, timestamp), timestamp);
+    },
+    digest: {
+      max: DIGEST_MAX,
+      async send(deliveries: Delivery[]): Promise<SendOutcome> {
+        const posted = deliveries.filter((d) => !belowThreshold(d, config.minOrderAmount));
+        if (posted.length === 0) return { outcome: 'delivered', response: { skipped: 'every message is below its threshold' } };
+        const timestamp = now();
+        const messages = posted.map((d) => render(d, timestamp));
+        if (messages.length === 1) return post(messages[0]!, timestamp);
+        return post({ title: `${messages.length} 条通知：${messages[0]!.title}`, text: digestText(messages.map((m) => m.text)) }, timestamp);
+      },
     },
   };
 }

@@ -130,6 +130,29 @@ describe('deliveries through the real dispatcher', () => {
     expect(robot.calls).toBeGreaterThan(40);
   });
 
+  it('sends a backlog beyond the robot\'s pace as digests, dropping none', async () => {
+    robot = await startDingTalkSandbox({ accessToken: TOKEN, secret: SECRET });
+    const at = new Date(clock).toISOString();
+    await store.batch(
+      insertRows(
+        'outbox',
+        ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
+        Array.from({ length: 16 }, (_, i) => ['t1', `dlv_1${String(i).padStart(3, '0')}`, 'dingtalk', 'notify.order', `notify.order/tmall/N${i}`, null, JSON.stringify({ channel: 'tmall', externalId: `N${i}` }), 'pending', 0, at, at, at]),
+      ),
+    );
+    // The window lets two calls out this round for twenty messages: two digests of ten, none left waiting.
+    const dispatcher = new Dispatcher(store, { dingtalk: adapter() }, { tenants: ['t1'], now, limits: { dingtalk: { calls: 2, perMs: 1_000 } } });
+    expect(await dispatcher.runOnce()).toEqual({ claimed: 20, delivered: 20, retried: 0, dead: 0, unknown: 0 });
+    expect(robot.received).toHaveLength(2);
+    expect(robot.received.map((m) => m.markdown!.title.split('：')[0])).toEqual(['10 条通知', '10 条通知']);
+    const texts = robot.received.map((m) => m.markdown!.text).join('\n');
+    expect(texts.match(/订单号：N\d+/g)!.sort()).toEqual(Array.from({ length: 16 }, (_, i) => `订单号：N${i}`).sort());
+    for (const title of ['订单待审核', '库存不足', '新订单', '投递失败']) expect(texts).toContain(title);
+    // Each delivery keeps the digest's attempt as its own.
+    const attempts = await store.query("SELECT count(DISTINCT delivery_id) AS n, count(*) AS total FROM delivery_attempts WHERE tenant = 't1' AND outcome = 'delivered'");
+    expect(attempts).toEqual([{ n: 20, total: 20 }]);
+  });
+
   it('leaves a message whose reply timed out to a person instead of posting it twice', async () => {
     robot = await startDingTalkSandbox({ accessToken: TOKEN, secret: SECRET });
     robot.failNext('timeout');

@@ -36,6 +36,21 @@ describe('the WeCom robot adapter', () => {
     expect(WECOM_LIMITS).toEqual({ calls: 20, perMs: 60_000 });
   });
 
+  it('posts several messages as one digest, leaving out an order below its threshold, within the 4096-byte limit', async () => {
+    const { adapter, calls } = adapterWith(() => json({ errcode: 0, errmsg: 'ok' }));
+    const small = { ...BIG_ORDER, id: 'dlv_small', payload: { ...BIG_ORDER.payload, threshold: 99_999_999 } };
+    expect(await adapter.digest!.send([HELD, BIG_ORDER, small])).toMatchObject({ outcome: 'delivered' });
+    expect(calls).toHaveLength(1);
+    const content: string = JSON.parse(String(calls[0]!.init.body)).markdown.content;
+    expect(content.split('\n---\n')).toHaveLength(3);
+    expect(content).toMatch(/^#### 共 2 条通知（合并发送）/);
+    expect(content).toContain('订单待审核');
+    expect(content).toContain('新订单');
+    const many = Array.from({ length: 10 }, (_, i) => ({ ...HELD, id: `dlv_${i}` }));
+    await adapter.digest!.send(many);
+    expect(new TextEncoder().encode(JSON.parse(String(calls[1]!.init.body)).markdown.content).length).toBeLessThanOrEqual(4096);
+  });
+
   it('@s the configured members with <@userid>', async () => {
     const { adapter, calls } = adapterWith(() => json({ errcode: 0, errmsg: 'ok' }), { mentionUserIds: ['wangqing'] });
     await adapter.send(HELD);

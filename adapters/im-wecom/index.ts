@@ -14,6 +14,7 @@
  * await wecom.send(delivery); // { outcome: 'delivered', request: { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send', body }, response: { errcode: 0, errmsg: 'ok' } }
  */
 import type { Adapter, Delivery, SendOutcome, TargetLimits } from '../../core/outbox/types.ts';
+import { DIGEST_MAX, digestText } from '../../core/outbox/message-view.ts';
 import { classifyFailure, classifyWeCom } from './classify.ts';
 import { compileMessages, fit } from './templates.ts';
 
@@ -46,39 +47,51 @@ export function createWeComAdapter(config: WeComConfig, deps: WeComDeps): Adapte
   const mentions = (config.mentionUserIds ?? []).map((id) => `<@${id}>`).join(' ');
   const now = () => deps.now?.() ?? Date.now();
 
+  async function post(text: string, at: number): Promise<SendOutcome> {
+    const body = { msgtype: 'markdown', markdown: { content: mentions ? fit(`${text}\n${mentions}`) : fit(text) } };
+    const url = `${endpoint}?${new URLSearchParams({ key: config.key })}`;
+    const secrets = [config.key, encodeURIComponent(config.key)];
+    const request = { method: 'POST', url: endpoint, body };
+
+    let response: Response;
+    try {
+      response = await deps.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
+      });
+    } catch (e) {
+      return scrub({ ...classifyFailure(e), request }, secrets);
+    }
+    let reply: string;
+    try {
+      reply = await response.text();
+    } catch (e) {
+      reply = '';
+      if (response.ok) return scrub({ ...classifyFailure(e), request }, secrets);
+    }
+    return scrub({ ...classifyWeCom({ status: response.status, headers: response.headers, body: reply }, at), request }, secrets);
+  }
+
   return {
     idempotent: false,
     limits: { ...WECOM_LIMITS, ...config.limits },
     async send(delivery: Delivery): Promise<SendOutcome> {
-      const at = now();
       const skip = belowThreshold(delivery, config.minOrderAmount);
       if (skip) return { outcome: 'delivered', response: { skipped: skip } };
-
-      const text = render(delivery, at);
-      const body = { msgtype: 'markdown', markdown: { content: mentions ? fit(`${text}\n${mentions}`) : text } };
-      const url = `${endpoint}?${new URLSearchParams({ key: config.key })}`;
-      const secrets = [config.key, encodeURIComponent(config.key)];
-      const request = { method: 'POST', url: endpoint, body };
-
-      let response: Response;
-      try {
-        response = await deps.fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(config.timeoutMs ?? 10_000),
-        });
-      } catch (e) {
-        return scrub({ ...classifyFailure(e), request }, secrets);
-      }
-      let reply: string;
-      try {
-        reply = await response.text();
-      } catch (e) {
-        reply = '';
-        if (response.ok) return scrub({ ...classifyFailure(e), request }, secrets);
-      }
-      return scrub({ ...classifyWeCom({ status: response.status, headers: response.headers, body: reply }, at), request }, secrets);
+      const at = now();
+      return post(render(delivery, at), at);
+    },
+    digest: {
+      max: DIGEST_MAX,
+      async send(deliveries: Delivery[]): Promise<SendOutcome> {
+        const posted = deliveries.filter((d) => !belowThreshold(d, config.minOrderAmount));
+        if (posted.length === 0) return { outcome: 'delivered', response: { skipped: 'every message is below its threshold' } };
+        const at = now();
+        const texts = posted.map((d) => render(d, at));
+        return post(texts.length === 1 ? texts[0]! : digestText(texts), at);
+      },
     },
   };
 }

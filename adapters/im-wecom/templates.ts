@@ -29,7 +29,7 @@
  */
 import { compileTemplate } from '../../core/mapping/template.ts';
 import { rootScope } from '../../core/mapping/scope.ts';
-import { messageView, type MessageView } from '../../core/outbox/message-view.ts';
+import { DAILY_SUMMARY_LINES, messageView, type MessageView } from '../../core/outbox/message-view.ts';
 import type { Delivery } from '../../core/outbox/types.ts';
 
 /** The template used for a kind that has none of its own. */
@@ -103,6 +103,11 @@ export const DEFAULT_TEMPLATES: Record<string, string> = {
 - 错误：{{default error "-"}}
 
 请检查后重放或标记为已投递。
+
+> <font color="comment">{{time}}</font>
+`,
+  'notify.daily_summary': `### 每日汇总 {{payload.day}}
+${DAILY_SUMMARY_LINES}
 
 > <font color="comment">{{time}}</font>
 `,

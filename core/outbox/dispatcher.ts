@@ -111,10 +111,16 @@ export class Dispatcher {
   async runOnce(): Promise<RoundReport> {
     const report: RoundReport = { claimed: 0, delivered: 0, retried: 0, dead: 0, unknown: 0 };
     for (const tenant of this.options.tenants) {
-      const claimed = await this.claim(tenant);
+      const { claimed, shares } = await this.claim(tenant);
       report.claimed += claimed.length;
       if (claimed.length === 0) continue;
-      const decisions = await Promise.all(claimed.map((c) => this.queue.add(() => this.handle(c)) as Promise<Decision>));
+      const { singles, digests } = this.planDigests(claimed, shares);
+      const decisions = (
+        await Promise.all([
+          ...singles.map((c) => this.queue.add(() => this.handle(c)).then((d) => [d!])),
+          ...digests.map((group) => this.queue.add(() => this.sendDigest(group)) as Promise<Decision[]>),
+        ])
+      ).flat();
       await this.store.batch(this.writes(tenant, decisions));
       for (const d of decisions) {
         if (d.status === 'delivered') report.delivered++;
@@ -166,7 +172,7 @@ export class Dispatcher {
 
   // -------------------------------------------------------------------------------------------
 
-  private async claim(tenant: string): Promise<Claimed[]> {
+  private async claim(tenant: string): Promise<{ claimed: Claimed[]; shares: Map<string, number> }> {
     const now = this.now();
     const nowIso = now.toISOString();
     // A target that asked to be left alone (a ban window) is not claimed for until it ends.
@@ -177,7 +183,9 @@ export class Dispatcher {
       if (share > 0) shares.set(target, share);
     }
     const targets = [...shares.keys()];
-    if (targets.length === 0) return [];
+    if (targets.length === 0) return { claimed: [], shares };
+    // A target that takes digests may be claimed for up to a digest per call its window lets out.
+    const claimable = (t: string) => shares.get(t)! * (this.adapters[t]!.digest?.max ?? 1);
     const rows = await this.store.writeTransaction(async (tx) => {
       // A lease that ran out belongs to a dispatcher that died mid-call: its outcome is unknown.
       await tx.batch([
@@ -213,13 +221,13 @@ export class Dispatcher {
           nowIso,
           nowIso,
           ...targets,
-          ...targets.flatMap((t) => [t, shares.get(t)!]),
+          ...targets.flatMap((t) => [t, claimable(t)]),
           this.options.batchSize ?? DEFAULTS.batchSize,
         ],
       );
     });
     const orders = await this.loadOrders(tenant, rows);
-    return rows.map((row) => ({
+    const claimed = rows.map((row) => ({
       wasUnknown: row.status === 'unknown',
       delivery: {
         tenant,
@@ -234,6 +242,46 @@ export class Dispatcher {
         createdAt: String(row.created_at),
       },
     }));
+    return { claimed, shares };
+  }
+
+  /**
+   * Which claimed deliveries go one by one and which in digests: a digest target with more due
+   * than its calls this round has them spread evenly over those calls. Unknown ones always go
+   * alone (each has its own question to settle).
+   */
+  private planDigests(claimed: Claimed[], shares: Map<string, number>): { singles: Claimed[]; digests: Delivery[][] } {
+    const singles: Claimed[] = [];
+    const byTarget = new Map<string, Delivery[]>();
+    for (const c of claimed) {
+      if (c.wasUnknown || !this.adapters[c.delivery.target]!.digest) singles.push(c);
+      else byTarget.set(c.delivery.target, [...(byTarget.get(c.delivery.target) ?? []), c.delivery]);
+    }
+    const digests: Delivery[][] = [];
+    for (const [target, deliveries] of byTarget) {
+      const calls = Math.max(1, shares.get(target) ?? 1);
+      if (deliveries.length <= calls) {
+        singles.push(...deliveries.map((delivery) => ({ delivery, wasUnknown: false })));
+        continue;
+      }
+      const size = Math.ceil(deliveries.length / calls);
+      for (let i = 0; i < deliveries.length; i += size) digests.push(deliveries.slice(i, i + size));
+    }
+    return { singles, digests };
+  }
+
+  /** One call for several deliveries; its outcome (and its attempt) is each one's. */
+  private async sendDigest(deliveries: Delivery[]): Promise<Decision[]> {
+    const adapter = this.adapters[deliveries[0]!.target]!;
+    let outcome: SendOutcome;
+    let startedAt = this.now();
+    try {
+      ({ result: outcome, startedAt } = await this.limited(deliveries[0]!, () => adapter.digest!.send(deliveries)));
+    } catch (e) {
+      outcome = { outcome: 'unknown', reason: `the adapter failed: ${(e as Error).message}` };
+    }
+    const attempt = this.attemptOf(startedAt, outcome.outcome);
+    return deliveries.map((delivery) => this.decide(delivery, outcome, attempt));
   }
 
   private async loadOrders(tenant: string, rows: Row[]): Promise<Map<string, NonNullable<Delivery['order']>>> {

@@ -99,3 +99,21 @@ function sanitize(value: unknown): unknown {
   return maskPersonalData(strip(value));
 }
 
+
+/** Messages one chat-robot digest holds at most: it stays readable and well inside the robots' size limits. */
+export const DIGEST_MAX = 10;
+
+/** Several messages as one markdown text, when more are due than a robot's 20 a minute let out. */
+export function digestText(texts: string[]): string {
+  return [`#### 共 ${texts.length} 条通知（合并发送）`, ...texts].join('\n\n---\n\n');
+}
+
+/** The lines of the daily summary (notify.daily_summary) both robots post under their own heading. */
+export const DAILY_SUMMARY_LINES = `- 新订单：{{payload.orders}} 单，实付 ¥{{payload.paidYuan}}
+{{#each payload.byChannel}}
+  - {{channel}}：{{orders}} 单，¥{{paidYuan}}
+{{/each}}
+- 已投递：{{payload.delivered}} 次
+- 待审核订单：{{payload.held}}
+- 隔离区待处理：{{payload.quarantined}}
+- 投递失败待处理：{{payload.deadLetters}}`;

@@ -46,6 +46,13 @@ export interface Adapter {
   idempotent?: boolean;
   /** The target's documented limits; hub.yaml may override them. */
   limits?: TargetLimits;
+  /**
+   * Several deliveries as one call, for a target whose pace cannot keep up with them one by one
+   * (a chat robot takes 20 messages a minute): when more are due than its window lets out, the
+   * engine sends them in digests of at most `max`, each digest's outcome standing for all of
+   * its deliveries. Nothing is dropped to keep the pace.
+   */
+  digest?: { max: number; send(deliveries: Delivery[]): Promise<SendOutcome> };
 }
 
 export interface TargetLimits {
