@@ -5,6 +5,7 @@
  */
 import { signStandardWebhook, verifyStandardWebhook } from '../connectors/webhook/index.ts';
 import { signDingTalk } from '../adapters/im-dingtalk/sign.ts';
+import { signYonyouToken } from '../adapters/erp-yonyou/sign.ts';
 import { signAliyunRpc, stringToSign } from '../adapters/sms-aliyun/sign.ts';
 import { javaUrlEncode, msgDigest } from '../adapters/carrier-sf/sign.ts';
 import { callbackSign, querySign } from '../adapters/tracking-kuaidi100/sign.ts';
@@ -39,6 +40,11 @@ export const SIGNERS: Record<string, Signer> = {
       const timestamp = Number(text(input.timestamp, 'timestamp'));
       return { sign: await signDingTalk(secret, timestamp), signed: `${timestamp}\n${secret}` };
     },
+  },
+  yonyou: {
+    input: '{ appKey, timestamp } (timestamp in epoch milliseconds): the getAccessToken parameters; `sign` goes URL-encoded into `signature`',
+    secret: 'the app secret',
+    sign: async (input, secret) => signYonyouToken(secret, { appKey: text(input.appKey, 'appKey'), timestamp: text(input.timestamp, 'timestamp') }),
   },
   top: {
     input: 'all request parameters, flat strings, without sign; sign_method among them (md5, hmac, hmac-sha256); optional body (signed after the parameters, as Qimen does)',

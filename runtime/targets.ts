@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Adapter } from '../core/outbox/types.ts';
 import { createKingdeeAdapter, type KingdeeConfig } from '../adapters/erp-kingdee/index.ts';
+import { createYonyouAdapter, type YonyouConfig } from '../adapters/erp-yonyou/index.ts';
 import { createDingTalkAdapter, type DingTalkConfig } from '../adapters/im-dingtalk/index.ts';
 import { createWeComAdapter, type WeComConfig } from '../adapters/im-wecom/index.ts';
 import { createHttpWebhookAdapter, type HttpWebhookConfig } from '../adapters/http-webhook/index.ts';
@@ -22,15 +23,9 @@ import type { ShopBinding } from './intake.ts';
 type Factory = (config: TargetConfig, context: { baseDir: string; fetch: typeof fetch }) => Promise<Adapter>;
 
 const ADAPTERS: Record<string, Factory> = {
-  'erp-kingdee': async (config, { baseDir, fetch }) => {
-    const files = (config.mappings ?? {}) as Record<string, string>;
-    const mappings: KingdeeConfig['mappings'] = {};
-    for (const [name, file] of Object.entries(files)) {
-      const path = resolve(baseDir, file);
-      mappings[name as keyof KingdeeConfig['mappings']] = { text: await readFile(path, 'utf8'), file };
-    }
-    return createKingdeeAdapter({ ...(config as unknown as KingdeeConfig), mappings }, { fetch });
-  },
+  'erp-kingdee': async (config, { baseDir, fetch }) =>
+    createKingdeeAdapter({ ...(config as unknown as KingdeeConfig), mappings: await readMappings<KingdeeConfig['mappings']>(config, baseDir) }, { fetch }),
+  'erp-yonyou': async (config, { baseDir, fetch }) => createYonyouAdapter({ ...(config as unknown as YonyouConfig), mappings: await readMappings<YonyouConfig['mappings']>(config, baseDir) }, { fetch }),
   'im-dingtalk': async (config, { fetch }) => createDingTalkAdapter(config as unknown as DingTalkConfig, { fetch }),
   'im-wecom': async (config, { fetch }) => createWeComAdapter(config as unknown as WeComConfig, { fetch }),
   'http-webhook': async (config, { fetch }) => createHttpWebhookAdapter(config as unknown as HttpWebhookConfig, { fetch }),
@@ -45,6 +40,14 @@ const ADAPTERS: Record<string, Factory> = {
   },
   'tracking-kuaidi100': async (config, { fetch }) => createKuaidi100Adapter(config as unknown as Kuaidi100Config, { fetch }),
 };
+
+/** A target's `mappings: { document: file }`, each read relative to hub.yaml. */
+async function readMappings<T>(config: TargetConfig, baseDir: string): Promise<T> {
+  const files = (config.mappings ?? {}) as Record<string, string>;
+  const mappings: Record<string, { text: string; file: string }> = {};
+  for (const [name, file] of Object.entries(files)) mappings[name] = { text: await readFile(resolve(baseDir, file), 'utf8'), file };
+  return mappings as T;
+}
 
 export async function loadTargets(config: HubConfig, deps: { fetch?: typeof fetch } = {}): Promise<Record<string, Adapter>> {
   const baseDir = config.file ? dirname(resolve(config.file)) : process.cwd();

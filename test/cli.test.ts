@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +233,14 @@ describe('hub sign for carriers', () => {
   it('reproduces SF\'s published msgDigest example and keeps the check word off the screen', async () => {
     const result = await hub('sign', 'sf', '--secret', 'fjcg5PGKaNpPSHFAZ4QsCOkV71R3zVci', '--json', JSON.stringify({ msgData: '{"language":"zh-CN","orderId":"QIAO-20200618-004"}', timestamp: '12312334453453' }));
     expect(JSON.parse(result.out)).toEqual({ sign: 'IIKJtuLVzoFTu4kHI8M8vA==', signed: '%7B%22language%22%3A%22zh-CN%22%2C%22orderId%22%3A%22QIAO-20200618-004%22%7D12312334453453<secret>' });
+  });
+});
+
+describe('hub sign for ERPs', () => {
+  it('signs a Yonyou token request as corp-demo SignHelper.java does', async () => {
+    const result = await hub('sign', 'yonyou', '--secret', '7f3e2d1c0b9a8f7e6d5c4b3a29180716', '--json', JSON.stringify({ appKey: '41c1a5d1', timestamp: '1714528800000' }));
+    const signed = 'appKey41c1a5d1timestamp1714528800000';
+    expect(JSON.parse(result.out)).toEqual({ sign: createHmac('sha256', '7f3e2d1c0b9a8f7e6d5c4b3a29180716').update(signed).digest('base64'), signed });
   });
 });
 

@@ -10,6 +10,7 @@
  * const client = new SfClient({ baseUrl: 'https://sfapi-sbox.sf-express.com', partnerId: 'Y7hHmkqf', checkWord: '…' }, fetch);
  * const call = await client.call('EXP_RECE_SEARCH_ORDER_RESP', JSON.stringify({ orderId: 'OH…', searchType: '1', language: 'zh-CN' }));
  */
+import { callFailure } from '../../core/outbox/http-answer.ts';
 import { msgDigest } from './sign.ts';
 
 export const SERVICE_CODES = {
@@ -46,8 +47,6 @@ export type Call =
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Errors that mean the request never left (undici puts the code on `cause`). */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-
 export class SfClient {
   readonly url: string;
 
@@ -84,7 +83,7 @@ export class SfClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
-      return failure(e, timeoutMs);
+      return callFailure(e, timeoutMs);
     }
     try {
       const text = await response.text();
@@ -94,12 +93,4 @@ export class SfClient {
       return { kind: 'maybe-sent', reason: `the answer broke off: ${(e as Error).message}` };
     }
   }
-}
-
-function failure(e: unknown, timeoutMs: number): Call {
-  const error = e as Error & { cause?: { code?: string; errors?: Array<{ code?: string }> } };
-  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return { kind: 'maybe-sent', reason: `no answer within ${timeoutMs} ms` };
-  const code = error?.cause?.code ?? error?.cause?.errors?.[0]?.code;
-  const reason = `${error?.message ?? String(e)}${code ? ` (${code})` : ''}`;
-  return code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', reason } : { kind: 'maybe-sent', reason };
 }

@@ -9,6 +9,7 @@
  * const session = await client.session();                 // { ok: true, session } or { ok: false, reason }
  * const call = await client.post(SERVICES.save, { formid: 'SAL_SaleOrder', data: '{"Model":{…}}' }, session.session);
  */
+import { callFailure } from '../../core/outbox/http-answer.ts';
 import { retryAfterMs } from './classify.ts';
 
 export const SERVICES = {
@@ -59,8 +60,6 @@ export const LOGIN_REFUSED_RETRY_MS = 5 * 60_000;
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Errors that mean the request never left (undici puts the code on `cause`). */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-
 export class KingdeeClient {
   readonly baseUrl: string;
   private current: Promise<SessionResult> | null = null;
@@ -113,7 +112,7 @@ export class KingdeeClient {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       });
     } catch (e) {
-      return failure(e, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+      return callFailure(e, this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     }
     try {
       const text = await response.text();
@@ -164,14 +163,4 @@ function setCookies(headers: Headers): Map<string, string> {
     if (at > 0) cookies.set(pair.slice(0, at).trim(), pair.slice(at + 1).trim());
   }
   return cookies;
-}
-
-function failure(e: unknown, timeoutMs: number): Call {
-  const error = e as Error & { cause?: { code?: string; errors?: Array<{ code?: string }> } };
-  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') {
-    return { kind: 'maybe-sent', reason: `no answer within ${timeoutMs} ms` };
-  }
-  const code = error?.cause?.code ?? error?.cause?.errors?.[0]?.code;
-  const reason = `${error?.message ?? String(e)}${code ? ` (${code})` : ''}`;
-  return code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', reason } : { kind: 'maybe-sent', reason };
 }

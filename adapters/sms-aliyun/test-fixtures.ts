@@ -1,31 +1,14 @@
 /** An order and its customer messages, for the SMS adapter's tests. */
 import type { CanonicalOrder } from '../../core/order/index.ts';
+import { SAMPLE_ORDER } from '../../test/support/sample-order.ts';
 import type { Delivery } from '../../core/outbox/types.ts';
 import type { MessageConfig } from './templates.ts';
 
 export const PHONE = '13812345678';
 export const NAME = '张三丰';
 
-export const ORDER: CanonicalOrder = {
-  channel: 'tmall',
-  externalId: '3791827364510',
-  status: 'paid',
-  channelStatus: 'WAIT_SELLER_SEND_GOODS',
-  afterSale: 'none',
-  currency: 'CNY',
-  createdAt: '2024-05-01T09:58:00+08:00',
-  paidAt: '2024-05-01T09:59:00+08:00',
-  updatedAt: '2024-05-01T09:59:00+08:00',
-  buyer: { nick: 'tb_buyer' },
-  receiver: { name: NAME, phone: PHONE, province: '浙江省', city: '杭州市', district: '西湖区', address: '文三路 100 号 3 单元 501', postalCode: '310000' },
-  lines: [
-    { lineId: 'L1', sku: 'TEA-001', title: '龙井 250g', quantity: 2, unitPrice: 59900, discount: 0, amount: 119800 },
-    { lineId: 'L2', sku: 'CUP-002', title: '玻璃杯', quantity: 1, unitPrice: 3900, discount: 0, amount: 3900 },
-  ],
-  amounts: { goods: 123700, shipping: 0, discount: 0, paid: 123700 },
-  tags: [],
-  attributes: {},
-};
+// Its receiver is NAME at PHONE.
+export const ORDER: CanonicalOrder = SAMPLE_ORDER;
 
 /** Template codes as the merchant's Aliyun console lists them. */
 export const MESSAGES: Record<string, MessageConfig> = {

@@ -8,6 +8,7 @@
  * const client = new Kuaidi100Client({ baseUrl: 'https://poll.kuaidi100.com' }, fetch);
  * await client.post('/poll', { schema: 'json', param: JSON.stringify({ company: 'shunfeng', number: 'SF…', key, parameters: { callbackurl, salt } }) });
  */
+import { callFailure } from '../../core/outbox/http-answer.ts';
 
 export const DEFAULT_BASE_URL = 'https://poll.kuaidi100.com';
 
@@ -19,8 +20,6 @@ export type Call =
   | { kind: 'maybe-sent'; reason: string };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-
 export class Kuaidi100Client {
   readonly baseUrl: string;
 
@@ -42,7 +41,7 @@ export class Kuaidi100Client {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
-      return failure(e, timeoutMs);
+      return callFailure(e, timeoutMs);
     }
     try {
       return { kind: 'answer', status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
@@ -50,12 +49,4 @@ export class Kuaidi100Client {
       return { kind: 'maybe-sent', reason: `the answer broke off: ${(e as Error).message}` };
     }
   }
-}
-
-function failure(e: unknown, timeoutMs: number): Call {
-  const error = e as Error & { cause?: { code?: string; errors?: Array<{ code?: string }> } };
-  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return { kind: 'maybe-sent', reason: `no answer within ${timeoutMs} ms` };
-  const code = error?.cause?.code ?? error?.cause?.errors?.[0]?.code;
-  const reason = `${error?.message ?? String(e)}${code ? ` (${code})` : ''}`;
-  return code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', reason } : { kind: 'maybe-sent', reason };
 }

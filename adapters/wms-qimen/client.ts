@@ -15,6 +15,7 @@
  * const call = await client.call('taobao.qimen.deliveryorder.query', '<?xml …?><request>…</request>');
  * // { kind: 'answer', status: 200, text: '<response>…' } | { kind: 'not-sent', … } | { kind: 'maybe-sent', … }
  */
+import { callFailure } from '../../core/outbox/http-answer.ts';
 import { beijingTimestamp, qimenSign } from './sign.ts';
 
 export interface QimenClientOptions {
@@ -41,8 +42,6 @@ export type Call =
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const CONTENT_TYPE = 'text/xml;charset=utf-8';
 /** Errors that mean the request never left (undici puts the code on `cause`). */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
-
 export class QimenClient {
   constructor(
     private readonly options: QimenClientOptions,
@@ -83,7 +82,7 @@ export class QimenClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
-      return failure(e, timeoutMs);
+      return callFailure(e, timeoutMs);
     }
     try {
       return { kind: 'answer', status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
@@ -92,12 +91,4 @@ export class QimenClient {
       return { kind: 'maybe-sent', reason: `the answer broke off: ${(e as Error).message}` };
     }
   }
-}
-
-function failure(e: unknown, timeoutMs: number): Call {
-  const error = e as Error & { cause?: { code?: string; errors?: Array<{ code?: string }> } };
-  if (error?.name === 'TimeoutError' || error?.name === 'AbortError') return { kind: 'maybe-sent', reason: `no answer within ${timeoutMs} ms` };
-  const code = error?.cause?.code ?? error?.cause?.errors?.[0]?.code;
-  const reason = `${error?.message ?? String(e)}${code ? ` (${code})` : ''}`;
-  return code && NOT_SENT_CODES.has(code) ? { kind: 'not-sent', reason } : { kind: 'maybe-sent', reason };
 }

@@ -719,6 +719,7 @@ export const OPERATORS: Record<string, OperatorSpec> = {
   add: arithmetic((a, b) => a + b),
   sub: arithmetic((a, b) => a - b),
   mul: arithmetic((a, b) => a * b),
+  div: arithmetic(divideRounded),
 
   template: {
     options: [],
@@ -865,6 +866,16 @@ function aggregate(reduce: (values: unknown[], fail: (reason: string) => never) 
   };
 }
 
+/** a / b rounded half away from zero (四舍五入), in integers throughout; NaN for a zero divisor. */
+function divideRounded(a: number, b: number): number {
+  if (b === 0) return Number.NaN;
+  const [x, y] = [BigInt(a), BigInt(b)];
+  const quotient = x / y;
+  const twiceRest = 2n * (x % y);
+  const away = (twiceRest < 0n ? -twiceRest : twiceRest) >= (y < 0n ? -y : y);
+  return Number(away ? quotient + ((x < 0n) === (y < 0n) ? 1n : -1n) : quotient);
+}
+
 function arithmetic(apply: (a: number, b: number) => number): OperatorSpec {
   return {
     options: [],
@@ -886,6 +897,7 @@ function arithmetic(apply: (a: number, b: number) => number): OperatorSpec {
             }
             result = result === undefined ? (v as number) : apply(result, v as number);
           }
+          if (Number.isNaN(result)) throw runtimeError(position, target, s, 'division by zero');
           if (!Number.isSafeInteger(result)) throw runtimeError(position, target, s, 'the result is too large');
           return result;
         },

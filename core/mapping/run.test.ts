@@ -145,6 +145,19 @@ describe('operators', () => {
       i: ' AB |138****5678|1.50|-?[1][2]',
     });
   });
+
+  it('divides integers rounding half away from zero, and names a division by zero', () => {
+    const output = `  tax: { div: [{ mul: [$.paid, 13] }, 113] }
+  half: { div: [5, 2] }
+  minusHalf: { div: [-5, 2] }
+  down: { div: [7, 3] }
+  big: { div: [9007199254740991, 2] }
+`;
+    // 113 fen at 13 %: 13 fen of tax; 1 fen: 0.115… → 0; 5 fen: 0.575… → 1.
+    expect([113, 1, 5, 123700].map((paid) => (run(output, { paid }) as { tax: number }).tax)).toEqual([13, 0, 1, 14231]);
+    expect(run(output, { paid: 0 })).toMatchObject({ half: 3, minusHalf: -3, down: 2, big: 4503599627370496 });
+    expect(() => run('  x: { div: [$.a, $.b] }\n', { a: 10, b: 0 })).toThrow(/division by zero/);
+  });
 });
 
 describe('run-time errors', () => {
