@@ -207,8 +207,8 @@ describe('stock', () => {
       ['erp.receivable.red/webhook/W3/refund-v3', 'erp.receivable/webhook/W3'],
       ['erp.receivable.red/webhook/W3/refund-v4', 'erp.receivable/webhook/W3'],
     ]);
-    expect(JSON.parse(String(reds[0]!.payload))).toMatchObject({ event: 'refunded', afterSale: 'partially_refunded', reverses: 'erp.receivable/webhook/W3', refundedLines: [{ lineId: '2', sku: 'SKU-B', quantity: 1, amount: 500 }] });
-    expect(JSON.parse(String(reds[1]!.payload)).refundedLines).toEqual([{ lineId: '1', sku: 'SKU-A', quantity: 1, amount: 1000 }]);
+    expect(JSON.parse(String(reds[0]!.payload))).toMatchObject({ event: 'refunded', afterSale: 'partially_refunded', reverses: 'erp.receivable/webhook/W3', refundedLines: [{ lineId: '2', sku: 'SKU-B', quantity: 1, unitPrice: 500, amount: 500 }] });
+    expect(JSON.parse(String(reds[1]!.payload)).refundedLines).toEqual([{ lineId: '1', sku: 'SKU-A', quantity: 1, unitPrice: 1000, amount: 1000 }]);
   });
 
   it('releases one refunded line before shipping', async () => {

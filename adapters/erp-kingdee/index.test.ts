@@ -65,6 +65,24 @@ describe('the Kingdee adapter', () => {
     expect(sim.bills.get('AR_receivable/AR-TMALL-2938475610293847561')?.model).toMatchObject({ FBillTypeID: { FNumber: 'YSD01_SYS' }, FBillNo: 'AR-tmall-2938475610293847561' });
   });
 
+  it('reverses a refund after the receivable with a red receivable naming it', async () => {
+    const kingdee = adapter({ mappings: { receivable: RECEIVABLE, receivableRed: readFileSync(here('./receivable-red.yaml'), 'utf8') } });
+    expect((await kingdee.send(delivery(tmallOrder, 'erp.receivable'))).outcome).toBe('delivered');
+    const line = tmallOrder.lines[1]!;
+    const red: Delivery = {
+      ...delivery(tmallOrder, 'erp.receivable.red'),
+      idempotencyKey: `erp.receivable.red/tmall/${tmallOrder.externalId}/refund-v3`,
+      payload: { refundedLines: [{ lineId: line.lineId, sku: line.sku, quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount }], reverses: `erp.receivable/tmall/${tmallOrder.externalId}` },
+    };
+    expect((await kingdee.send(red)).outcome).toBe('delivered');
+    const [, bill] = [...sim.bills.values()];
+    expect(bill!.formId).toBe('AR_receivable');
+    expect(bill!.billNo).toMatch(/^ARR-tmall-/);
+    expect(bill!.model.FAR_Remark).toBe(`红字 冲 AR-tmall-${tmallOrder.externalId}：tmall ${tmallOrder.externalId} 退款`);
+    const yuan = (fen: number) => `${Math.trunc(fen / line.quantity / 100)}.${String((fen / line.quantity) % 100).padStart(2, '0')}`;
+    expect(bill!.model.FEntityDetail).toEqual([{ FMATERIALID: { FNumber: line.sku }, FPriceQty: -line.quantity, FTaxPrice: yuan(line.amount), FEntryTaxRate: 13 }]);
+  });
+
   it('fails a business error for good, with Kingdee\'s message verbatim', async () => {
     await sim.close();
     sim = await startKingdeeSandbox({ materials: ['SP-1001-BLK-XL'] });

@@ -1,6 +1,8 @@
 /**
  * Kingdee K/3 Cloud (金蝶云星空) as a delivery target: a sale order (SAL_SaleOrder) and a
- * receivable (AR_receivable) per order, saved through the WebAPI's DynamicFormService.Save.
+ * receivable (AR_receivable) per order, saved through the WebAPI's DynamicFormService.Save, and
+ * a red receivable (红字应收单: negative quantities) for money refunded after they went out, its
+ * remark naming the receivable it reverses (the mapping sees `refund: { lines, amount, original }`).
  *
  * Save has no idempotency key, so the adapter makes one: the bill number (FBillNo) is derived
  * from the delivery's idempotency key, and a repeated Save of the same number is refused by
@@ -22,6 +24,7 @@
  */
 import { compileMapping, type CompiledMapping, type JsonSchema } from '../../core/mapping/index.ts';
 import type { Adapter, Delivery, SendOutcome, TargetLimits } from '../../core/outbox/types.ts';
+import { refundInput } from '../../core/outbox/refund.ts';
 import { billNoFor, checkBillNoFormat, DEFAULT_BILL_NO_MAX_LENGTH } from './bill-no.ts';
 import { classifyOperation, classifyQuery, type Verdict } from './classify.ts';
 import { KingdeeClient, SERVICES, type KingdeeAuth, type Session } from './client.ts';
@@ -44,11 +47,11 @@ export interface KingdeeConfig {
   /** 2052 (default) simplified Chinese. */
   lcid?: number;
   /** The outbound mappings; a document without one is not sent (its deliveries fail). */
-  mappings: { saleOrder?: MappingSource; receivable?: MappingSource };
-  /** Delivery kinds (hub.yaml `deliveries:`) of the two documents. */
-  kinds?: { saleOrder?: string; receivable?: string };
-  /** Bill number prefixes (default SO- and AR-). */
-  billNoPrefix?: { saleOrder?: string; receivable?: string };
+  mappings: { saleOrder?: MappingSource; receivable?: MappingSource; receivableRed?: MappingSource };
+  /** Delivery kinds (hub.yaml `deliveries:`) of the documents. */
+  kinds?: { saleOrder?: string; receivable?: string; receivableRed?: string };
+  /** Bill number prefixes (default SO-, AR- and ARR-). */
+  billNoPrefix?: { saleOrder?: string; receivable?: string; receivableRed?: string };
   /** The longest FBillNo the account set takes (default 30). */
   billNoMaxLength?: number;
   /** Save with IsAutoSubmitAndAudit (Kingdee submits and audits in the same call). */
@@ -78,7 +81,7 @@ interface Document {
 }
 
 export const DEFAULT_LIMITS: TargetLimits = { concurrency: 4 };
-export const DEFAULT_KINDS = { saleOrder: 'erp.sale_order', receivable: 'erp.receivable' } as const;
+export const DEFAULT_KINDS = { saleOrder: 'erp.sale_order', receivable: 'erp.receivable', receivableRed: 'erp.receivable.red' } as const;
 /** After Kingdee said the session is gone: soon, with a fresh login. */
 export const SESSION_LOST_RETRY_MS = 1_000;
 
@@ -89,10 +92,10 @@ export function createKingdeeAdapter(config: KingdeeConfig, deps: KingdeeDeps): 
   for (const key of ['baseUrl', 'acctId'] as const) if (!config[key]) throw new Error(`Kingdee: ${key} is required`);
   const maxLength = config.billNoMaxLength ?? DEFAULT_BILL_NO_MAX_LENGTH;
   const documents = new Map<string, Document>();
-  const add = (label: 'saleOrder' | 'receivable', formId: string, schemaName: string, schema: JsonSchema, defaultPrefix: string) => {
+  const add = (label: 'saleOrder' | 'receivable' | 'receivableRed', formId: string, schemaName: string, schema: JsonSchema, defaultPrefix: string, yaml = schemaName.replace('.schema.json', '.yaml')) => {
     const source = config.mappings[label];
     if (source === undefined) return;
-    const { text, file } = typeof source === 'string' ? { text: source, file: `adapters/erp-kingdee/${schemaName.replace('.schema.json', '.yaml')}` } : source;
+    const { text, file } = typeof source === 'string' ? { text: source, file: `adapters/erp-kingdee/${yaml}` } : source;
     const prefix = config.billNoPrefix?.[label] ?? defaultPrefix;
     checkBillNoFormat(prefix, maxLength);
     const mapping = compileMapping(text, { file, schemas: { [schemaName]: schema } });
@@ -100,7 +103,9 @@ export function createKingdeeAdapter(config: KingdeeConfig, deps: KingdeeDeps): 
   };
   add('saleOrder', 'SAL_SaleOrder', 'sale-order.schema.json', saleOrderSchema as JsonSchema, 'SO-');
   add('receivable', 'AR_receivable', 'receivable.schema.json', receivableSchema as JsonSchema, 'AR-');
-  if (documents.size === 0) throw new Error('Kingdee: give at least one mapping (mappings.saleOrder, mappings.receivable)');
+  add('receivableRed', 'AR_receivable', 'receivable.schema.json', receivableSchema as JsonSchema, 'ARR-', 'receivable-red.yaml');
+  const receivablePrefix = config.billNoPrefix?.receivable ?? 'AR-';
+  if (documents.size === 0) throw new Error('Kingdee: give at least one mapping (mappings.saleOrder, mappings.receivable, mappings.receivableRed)');
 
   const client = new KingdeeClient(
     { baseUrl: config.baseUrl, acctId: config.acctId, auth: config.auth, ...(config.lcid ? { lcid: config.lcid } : {}), ...(config.timeoutMs ? { timeoutMs: config.timeoutMs } : {}) },
@@ -160,7 +165,8 @@ export function createKingdeeAdapter(config: KingdeeConfig, deps: KingdeeDeps): 
       if (!delivery.order) return { outcome: 'failed', code: 'order', reason: `delivery ${delivery.id} carries no order to map` };
       let model: Record<string, unknown>;
       try {
-        model = doc.mapping.run(delivery.order) as Record<string, unknown>;
+        const refund = await refundInput(delivery, (key) => billNoFor(key, receivablePrefix, maxLength));
+        model = doc.mapping.run({ ...delivery.order, ...refund }) as Record<string, unknown>;
       } catch (e) {
         return { outcome: 'failed', code: 'mapping', reason: (e as Error).message };
       }

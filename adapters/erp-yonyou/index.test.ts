@@ -78,9 +78,9 @@ describe('the Yonyou adapter against the sandbox', () => {
       ['22210102', null, '142.31'],
     ]);
 
-    const refund = delivery('erp.voucher.refund', { refundedLines: [{ lineId: 'L2', sku: 'BOOK-0001', quantity: 1, amount: 3900 }], reverses: `erp.voucher/tmall/${ORDER.externalId}` }, `erp.voucher.refund/tmall/${ORDER.externalId}/refunded3`);
+    const refund = delivery('erp.voucher.red', { refundedLines: [{ lineId: 'L2', sku: 'BOOK-0001', quantity: 1, amount: 3900 }], reverses: `erp.voucher/tmall/${ORDER.externalId}` }, `erp.voucher.red/tmall/${ORDER.externalId}/refund-v3`);
     expect(await yonyou.send(refund)).toMatchObject({ outcome: 'delivered' });
-    // Too long to read as it is (33 characters): the channel and a digest of the key.
+    // Too long to read as it is: the channel and a digest of the key.
     const red = sim.vouchers.get(await documentKeyFor(refund.idempotencyKey, 'voucherRefund'))!;
     expect(await documentKeyFor(refund.idempotencyKey, 'voucherRefund')).toMatch(/^GLR-tmall-[A-Z2-7]{22}$/);
     expect(red.description).toBe('冲销 GL-tmall-3791827364510：tmall 订单 3791827364510 退款');

@@ -23,6 +23,7 @@
  */
 import { compileMapping, type CompiledMapping, type JsonSchema } from '../../core/mapping/index.ts';
 import { documentCodeFor } from '../../core/outbox/document-code.ts';
+import { refundInput } from '../../core/outbox/refund.ts';
 import type { Adapter, Delivery, SendOutcome, TargetLimits } from '../../core/outbox/types.ts';
 import { classifyAnswer } from './classify.ts';
 import { YonyouClient } from './client.ts';
@@ -57,7 +58,7 @@ export interface YonyouDeps {
 
 /** Sale order save is metered per minute (60 calls free, the open platform's notice of 2026-03-31). */
 export const DEFAULT_LIMITS: TargetLimits = { calls: 60, perMs: 60_000, concurrency: 4 };
-export const DEFAULT_KINDS = { saleOrder: 'erp.sale_order', voucher: 'erp.voucher', voucherRefund: 'erp.voucher.refund' } as const;
+export const DEFAULT_KINDS = { saleOrder: 'erp.sale_order', voucher: 'erp.voucher', voucherRefund: 'erp.voucher.red' } as const;
 export const PATHS = { saleOrder: '/yonbip/sd/voucherorder/singleSave', voucher: '/yonbip/fi/ficloud/openapi/voucher/addVoucher' } as const;
 /** After Yonyou refused the token: soon, with a new one. */
 export const TOKEN_RETRY_MS = 1_000;
@@ -97,7 +98,7 @@ export function createYonyouAdapter(config: YonyouConfig, deps: YonyouDeps): Ada
 
   /** The request body: the mapped document with its idempotency key (and code) in place. */
   const bodyOf = async (doc: Document, delivery: Delivery): Promise<Record<string, unknown>> => {
-    const input = { ...delivery.order!, ...(await refundOf(delivery)) };
+    const input = { ...delivery.order!, ...(await refundInput(delivery, (key) => documentKeyFor(key, 'voucher'))) };
     const mapped = doc.mapping.run(input) as Record<string, unknown>;
     const key = await documentKeyFor(delivery.idempotencyKey, doc.label);
     if (doc.label !== 'saleOrder') return { businessId: key, ...mapped };
@@ -139,13 +140,4 @@ export function createYonyouAdapter(config: YonyouConfig, deps: YonyouDeps): Ada
       }
     },
   };
-}
-
-/** What a refund's mapping reads besides the order: the refunded lines, their sum, the voucher reversed. */
-async function refundOf(delivery: Delivery): Promise<{ refund?: { lines: unknown[]; amount: number; original: string | null } }> {
-  const lines = delivery.payload.refundedLines;
-  if (!Array.isArray(lines)) return {};
-  const amount = lines.reduce((n: number, l) => n + (Number.isSafeInteger((l as { amount?: unknown }).amount) ? ((l as { amount: number }).amount) : 0), 0);
-  const reverses = typeof delivery.payload.reverses === 'string' ? delivery.payload.reverses : null;
-  return { refund: { lines, amount, original: reverses ? await documentKeyFor(reverses, 'voucher') : null } };
 }

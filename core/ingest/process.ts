@@ -449,7 +449,7 @@ class GroupWork {
       const newlyRefunded = doc.lines.filter((l) => l.afterSale === 'refunded' && before.lines.find((b) => b.lineId === l.lineId)?.afterSale !== 'refunded');
       const orderRefund = doc.afterSale !== before.afterSale && (doc.afterSale === 'refunded' || doc.afterSale === 'partially_refunded');
       if (newlyRefunded.length || orderRefund) {
-        const lines = (newlyRefunded.length ? newlyRefunded : doc.lines).map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, amount: l.amount }));
+        const lines = (newlyRefunded.length ? newlyRefunded : doc.lines).map((l) => ({ lineId: l.lineId, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, amount: l.amount }));
         this.queueDeliveries(order, 'refunded', { afterSale: doc.afterSale, refundedLines: lines });
       }
     }
