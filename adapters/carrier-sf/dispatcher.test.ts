@@ -113,6 +113,10 @@ describe('SF through the delivery engine', () => {
     const expected = await Promise.all(orders.flatMap((o) => [1, 2].map((s) => sfOrderIdFor(`carrier.waybill/${o.channel}/${o.externalId}/${s}`))));
     expect([...sim.orders.keys()].sort()).toEqual([...expected].sort());
     expect(new Set([...sim.orders.values()].map((o) => o.waybillNo)).size).toBe(40);
+    // Each delivery keeps its SF orderId and waybill, unless it was settled by a lookup (found, no answer to keep).
+    const refs = await store.query("SELECT document_code, external_ref FROM outbox WHERE tenant = 't1' AND document_code IS NOT NULL");
+    expect(refs.length).toBeGreaterThan(20);
+    for (const r of refs) expect(sim.orders.get(String(r.document_code))?.waybillNo).toBe(r.external_ref);
     // Every create that reached the service stored an order, or was refused as a repeat (none here:
     // the engine looked the ambiguous ones up instead of creating them again).
     const stored = creates().filter((c) => c.apiResultCode === 'A1000');

@@ -51,6 +51,9 @@ describe('the SF adapter', () => {
       outcome: 'delivered',
       request: expect.objectContaining({ serviceCode: 'EXP_RECE_CREATE_ORDER', orderId }),
       response: { orderId, waybillNo: 'SF1440000000001', waybillNos: ['SF1440000000001'], filterResult: 2, originCode: '755', destCode: '571', apiResponseID: expect.stringMatching(/^[0-9A-F]{32}$/) },
+      // Kept on the delivery: SF's route pushes name the parcel by orderId and waybill.
+      documentCode: orderId,
+      externalRef: 'SF1440000000001',
     });
     const [call] = creates();
     // msgData: the mapping's output, orderId right after language, monthlyCard from the config.

@@ -142,13 +142,13 @@ export function createSfAdapter(config: SfConfig, deps: SfDeps): Adapter {
       if (call.kind === 'not-sent') return { outcome: 'retry', reason: `${SERVICE_CODES.createOrder}: ${call.reason}`, request };
       if (call.kind === 'maybe-sent') return { outcome: 'unknown', reason: `${SERVICE_CODES.createOrder} ${orderId}: ${call.reason}`, request };
       const verdict = classifyAnswer(call);
-      if (verdict.kind === 'ok') return { outcome: 'delivered', request, response: summary(orderId, verdict.data, verdict.envelope.apiResponseID) };
+      if (verdict.kind === 'ok') return { outcome: 'delivered', request, response: summary(orderId, verdict.data, verdict.envelope.apiResponseID), ...refs(orderId, verdict.data) };
       if (verdict.kind === 'duplicate') {
         // Ours from an earlier attempt (the orderId is derived from this delivery alone): fetch its waybill.
         const found = await search(orderId);
         if ('error' in found) return { outcome: 'retry', reason: `${orderId} exists (${verdict.reason}); ${found.error}`, request };
         if (!found.data) return { outcome: 'retry', reason: `${verdict.reason}, but ${SERVICE_CODES.searchOrder} finds no order ${orderId}`, request };
-        return { outcome: 'delivered', request, response: { ...summary(orderId, found.data), duplicate: verdict.reason } };
+        return { outcome: 'delivered', request, response: { ...summary(orderId, found.data), duplicate: verdict.reason }, ...refs(orderId, found.data) };
       }
       return outcomeOf(verdict, request, call);
     },
@@ -180,6 +180,12 @@ export function parcelOf(delivery: Delivery): SfParcel {
     };
   });
   return { index: Number(payload.shipment ?? 0), location: typeof payload.location === 'string' ? payload.location : null, lines };
+}
+
+/** The order id the hub gave SF, and the waybill SF gave back (the first, for a multi-parcel order). */
+function refs(orderId: string, data: SfResultData): { documentCode: string; externalRef?: string } {
+  const { waybillNo } = waybillsOf(data.msgData);
+  return { documentCode: orderId, ...(waybillNo ? { externalRef: waybillNo } : {}) };
 }
 
 function summary(orderId: string, data: SfResultData, apiResponseID?: string): Record<string, unknown> {

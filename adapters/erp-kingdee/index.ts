@@ -155,48 +155,54 @@ export function createKingdeeAdapter(config: KingdeeConfig, deps: KingdeeDeps): 
     return { outcome: 'delivered', request, response };
   };
 
+  const save = async (delivery: Delivery): Promise<SendOutcome> => {
+    const doc = documentOf(delivery);
+    if ('outcome' in doc) return doc;
+    if (!delivery.order) return { outcome: 'failed', code: 'order', reason: `delivery ${delivery.id} carries no order to map` };
+    let model: Record<string, unknown>;
+    try {
+      const refund = await refundInput(delivery, (key) => billNoFor(key, receivablePrefix, maxLength));
+      model = doc.mapping.run({ ...delivery.order, ...refund }) as Record<string, unknown>;
+    } catch (e) {
+      return { outcome: 'failed', code: 'mapping', reason: (e as Error).message };
+    }
+    const billNo = await billNoFor(delivery.idempotencyKey, doc.prefix, maxLength);
+    const data = saveData(withBillNo(model, billNo), config);
+    const request = { service: SERVICES.save, formid: doc.formId, data };
+
+    const login = await client.session();
+    if (!login.ok) return { outcome: 'retry', reason: login.reason, ...(login.afterMs !== undefined ? { afterMs: login.afterMs } : {}) };
+    const session = login.session;
+    const call = await client.post(SERVICES.save, { formid: doc.formId, data: JSON.stringify(data) }, session);
+    if (call.kind === 'not-sent') return { outcome: 'retry', reason: `Save: ${call.reason}`, request };
+    if (call.kind === 'maybe-sent') return { outcome: 'unknown', reason: `Save ${billNo}: ${call.reason}`, request };
+    const verdict = classifyOperation(call, billNo);
+    switch (verdict.kind) {
+      case 'ok':
+        return finish(doc, billNo, config.autoSubmitAndAudit ? 'C' : 'A', session, request, verdict.body);
+      case 'duplicate': {
+        // Ours from an earlier attempt: the number is derived from this delivery alone.
+        if (steps.length === 0) return { outcome: 'delivered', request, response: verdict.body };
+        const found = await statusOf(doc, billNo, session);
+        if ('error' in found) return { outcome: 'retry', reason: `${billNo} exists; ${found.error}`, request, ...(found.sessionLost ? { afterMs: SESSION_LOST_RETRY_MS } : {}) };
+        return finish(doc, billNo, found.status ?? 'A', session, request, verdict.body);
+      }
+      case 'session-lost':
+        client.dropSession(session);
+        return outcomeOf(verdict, request);
+      default:
+        return outcomeOf(verdict, request);
+    }
+  };
+
   return {
     idempotent: false,
     limits: { ...DEFAULT_LIMITS, ...config.limits },
 
     async send(delivery) {
-      const doc = documentOf(delivery);
-      if ('outcome' in doc) return doc;
-      if (!delivery.order) return { outcome: 'failed', code: 'order', reason: `delivery ${delivery.id} carries no order to map` };
-      let model: Record<string, unknown>;
-      try {
-        const refund = await refundInput(delivery, (key) => billNoFor(key, receivablePrefix, maxLength));
-        model = doc.mapping.run({ ...delivery.order, ...refund }) as Record<string, unknown>;
-      } catch (e) {
-        return { outcome: 'failed', code: 'mapping', reason: (e as Error).message };
-      }
-      const billNo = await billNoFor(delivery.idempotencyKey, doc.prefix, maxLength);
-      const data = saveData(withBillNo(model, billNo), config);
-      const request = { service: SERVICES.save, formid: doc.formId, data };
-
-      const login = await client.session();
-      if (!login.ok) return { outcome: 'retry', reason: login.reason, ...(login.afterMs !== undefined ? { afterMs: login.afterMs } : {}) };
-      const session = login.session;
-      const call = await client.post(SERVICES.save, { formid: doc.formId, data: JSON.stringify(data) }, session);
-      if (call.kind === 'not-sent') return { outcome: 'retry', reason: `Save: ${call.reason}`, request };
-      if (call.kind === 'maybe-sent') return { outcome: 'unknown', reason: `Save ${billNo}: ${call.reason}`, request };
-      const verdict = classifyOperation(call, billNo);
-      switch (verdict.kind) {
-        case 'ok':
-          return finish(doc, billNo, config.autoSubmitAndAudit ? 'C' : 'A', session, request, verdict.body);
-        case 'duplicate': {
-          // Ours from an earlier attempt: the number is derived from this delivery alone.
-          if (steps.length === 0) return { outcome: 'delivered', request, response: verdict.body };
-          const found = await statusOf(doc, billNo, session);
-          if ('error' in found) return { outcome: 'retry', reason: `${billNo} exists; ${found.error}`, request, ...(found.sessionLost ? { afterMs: SESSION_LOST_RETRY_MS } : {}) };
-          return finish(doc, billNo, found.status ?? 'A', session, request, verdict.body);
-        }
-        case 'session-lost':
-          client.dropSession(session);
-          return outcomeOf(verdict, request);
-        default:
-          return outcomeOf(verdict, request);
-      }
+      const outcome = await save(delivery);
+      if (outcome.outcome !== 'delivered') return outcome;
+      return { ...outcome, documentCode: await billNoFor(delivery.idempotencyKey, documents.get(delivery.kind)!.prefix, maxLength) };
     },
 
     async lookup(delivery) {

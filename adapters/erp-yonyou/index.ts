@@ -128,8 +128,12 @@ export function createYonyouAdapter(config: YonyouConfig, deps: YonyouDeps): Ada
       if (call.kind === 'maybe-sent') return { outcome: 'unknown', reason: call.reason, request };
       const verdict = classifyAnswer(call);
       switch (verdict.kind) {
-        case 'ok':
-          return { outcome: 'delivered', request, response: verdict.body };
+        case 'ok': {
+          const data = (verdict.data ?? {}) as { id?: unknown; voucherId?: unknown };
+          const id = data.id ?? data.voucherId;
+          const key = doc.label === 'saleOrder' ? (body.data as { resubmitCheckKey: string }).resubmitCheckKey : String(body.businessId);
+          return { outcome: 'delivered', request, response: verdict.body, documentCode: key, ...(id !== undefined && id !== null ? { externalRef: String(id) } : {}) };
+        }
         case 'token':
           client.dropToken();
           return { outcome: 'retry', reason: verdict.reason, afterMs: TOKEN_RETRY_MS, request, response: verdict.body };

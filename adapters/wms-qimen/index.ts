@@ -202,7 +202,9 @@ export function createQimenAdapter(config: QimenConfig, deps: QimenDeps): Adapte
       const model = modelOf(delivery);
       if ('outcome' in model) return model;
       const code = await deliveryOrderCodeFor(delivery.idempotencyKey, prefix, maxLength);
-      return kind === 'create' ? create(model, code) : cancel(model, code);
+      const outcome = await (kind === 'create' ? create(model, code) : cancel(model, code));
+      // The WMS's confirm callback names the order by this code.
+      return outcome.outcome === 'delivered' ? { ...outcome, documentCode: code } : outcome;
     },
 
     async lookup(delivery) {

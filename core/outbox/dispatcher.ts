@@ -64,6 +64,7 @@ interface Decision {
   attempt?: { startedAt: string; durationMs: number; outcome: string; request?: unknown; response?: unknown; error?: string };
   /** A lookup that found nothing before the send: a call too, which the target's limit counts. */
   lookup?: { startedAt: string; durationMs: number; outcome: string };
+  refs?: { documentCode: string | null; externalRef: string | null };
 }
 
 const WINDOW_HEADROOM = 1.02;
@@ -345,8 +346,10 @@ export class Dispatcher {
     };
     const base = { delivery, attempts, ...(attempt ? { attempt } : {}) };
     switch (outcome.outcome) {
-      case 'delivered':
-        return { ...base, status: 'delivered', nextAttemptAt: this.now().toISOString(), error: null };
+      case 'delivered': {
+        const refs = outcome.documentCode || outcome.externalRef ? { refs: { documentCode: outcome.documentCode ?? null, externalRef: outcome.externalRef ?? null } } : {};
+        return { ...base, status: 'delivered', nextAttemptAt: this.now().toISOString(), error: null, ...refs };
+      }
       case 'failed':
         return { ...base, status: 'dead', nextAttemptAt: this.now().toISOString(), error: outcome.code ? `${outcome.code}: ${outcome.reason}` : outcome.reason };
       case 'unknown':
@@ -368,7 +371,7 @@ export class Dispatcher {
   private writes(tenant: string, decisions: Decision[]): Statement[] {
     const nowIso = this.now().toISOString();
     // The common case in one statement: delivered on the first try of this round.
-    const delivered = decisions.filter((d) => d.status === 'delivered' && d.attempts === d.delivery.attempts + 1);
+    const delivered = decisions.filter((d) => d.status === 'delivered' && d.attempts === d.delivery.attempts + 1 && !d.refs);
     const statements: Statement[] = [];
     for (let i = 0; i < delivered.length; i += 500) {
       const ids = delivered.slice(i, i + 500).map((d) => d.delivery.id);
@@ -383,8 +386,9 @@ export class Dispatcher {
       statements.push({
         // Only while the lease is still ours: a dispatcher that took the row over decides instead.
         sql: `UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL, updated_at = ?,
-              delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END WHERE tenant = ? AND id = ? AND lease_owner = ?`,
-        args: [d.status, d.attempts, d.nextAttemptAt, d.error, nowIso, d.status, nowIso, tenant, d.delivery.id, this.owner],
+              delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END, document_code = coalesce(?, document_code), external_ref = coalesce(?, external_ref)
+              WHERE tenant = ? AND id = ? AND lease_owner = ?`,
+        args: [d.status, d.attempts, d.nextAttemptAt, d.error, nowIso, d.status, nowIso, d.refs?.documentCode ?? null, d.refs?.externalRef ?? null, tenant, d.delivery.id, this.owner],
       });
     }
     const attempts: SqlValue[][] = decisions.flatMap((d) => [

@@ -13,7 +13,7 @@ export interface DeliveryFilter {
   limit?: number;
 }
 
-const DELIVERY_COLUMNS = 'id, target, kind, idempotency_key, order_id, after_key, status, attempts, next_attempt_at, last_error, created_at, updated_at, delivered_at';
+const DELIVERY_COLUMNS = 'id, target, kind, idempotency_key, order_id, after_key, status, attempts, next_attempt_at, last_error, created_at, updated_at, delivered_at, document_code, external_ref';
 
 export async function listDeliveries(store: Store, tenant: string, filter: DeliveryFilter = {}) {
   const where: string[] = [];

@@ -22,7 +22,11 @@ export interface Delivery {
 
 /** What happened to one call; request and response come back with personal data masked. */
 export type SendOutcome =
-  | { outcome: 'delivered'; request?: unknown; response?: unknown }
+  /**
+   * `documentCode`: the number the hub gave the document in the target (what its callbacks name);
+   * `externalRef`: the target's own number for it (an SF waybill, an ERP id). Both are kept on the delivery.
+   */
+  | { outcome: 'delivered'; request?: unknown; response?: unknown; documentCode?: string; externalRef?: string }
   /**
    * Worth trying again later: network, timeout before sending, 5xx, 429, "system busy".
    * `pauseTarget` says the whole target is blocked (a ban window): nothing more goes to it

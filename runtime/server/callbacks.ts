@@ -1,10 +1,10 @@
 /**
  * What the targets call back with: the WMS's deliveryorder.confirm (the parcel left, with its
  * carrier and waybill), SF's route push and Kuaidi100's tracking callback (collected, signed for). The order is found from the delivery order code the hub derived from
- * the delivery's idempotency key, so no extra state is needed to match a confirm to its order.
+ * the delivery's idempotency key, and kept on the delivery once it went through (document_code).
  */
 import type { Pipeline } from '../../core/ingest/pipeline.ts';
-import type { Store } from '../../core/store/port.ts';
+import type { Row, Store } from '../../core/store/port.ts';
 import { confirmResponse, deliveryOrderCodeFor, verifyAndParseConfirm } from '../../adapters/wms-qimen/index.ts';
 import { routePushReply, verifyAndParseRoutePush } from '../../adapters/carrier-sf/route-push.ts';
 import { sfOrderIdFor } from '../../adapters/carrier-sf/order-id.ts';
@@ -30,15 +30,19 @@ export async function orderForDeliveryCode(store: Store, tenant: string, target:
  * targets hash keys into their own document numbers, so the match is made by deriving again).
  */
 async function deliveryWithCode(store: Store, tenant: string, target: string, code: string, derive: (key: string) => Promise<string>): Promise<{ orderId: string; parcel?: number } | null> {
-  const deliveries = await store.query('SELECT idempotency_key, order_id FROM outbox WHERE tenant = ? AND target = ? AND order_id IS NOT NULL', [tenant, target]);
-  for (const row of deliveries) {
-    const key = String(row.idempotency_key);
-    if ((await derive(key)) !== code) continue;
-    // A delivery per parcel ends its key with the parcel's number; one per order does not.
-    const parcel = /\/(\d+)$/.exec(key)?.[1];
-    return { orderId: String(row.order_id), ...(parcel ? { parcel: Number(parcel) } : {}) };
-  }
+  // Delivered ones keep their code (document_code); the rest (no answer yet, or sent before the
+  // column existed) are matched by deriving it again.
+  const [stored] = await store.query('SELECT idempotency_key, order_id FROM outbox WHERE tenant = ? AND target = ? AND document_code = ? AND order_id IS NOT NULL LIMIT 1', [tenant, target, code]);
+  if (stored) return orderAndParcel(stored);
+  const deliveries = await store.query('SELECT idempotency_key, order_id FROM outbox WHERE tenant = ? AND target = ? AND order_id IS NOT NULL AND document_code IS NULL', [tenant, target]);
+  for (const row of deliveries) if ((await derive(String(row.idempotency_key))) === code) return orderAndParcel(row);
   return null;
+}
+
+/** A delivery per parcel ends its key with the parcel's number; one per order does not. */
+function orderAndParcel(row: Row): { orderId: string; parcel?: number } {
+  const parcel = /\/(\d+)$/.exec(String(row.idempotency_key))?.[1];
+  return { orderId: String(row.order_id), ...(parcel ? { parcel: Number(parcel) } : {}) };
 }
 
 export async function receiveQimenConfirm(
