@@ -92,15 +92,12 @@ export async function startServer(config: HubConfig, options: { host?: string; p
         busy = false;
       }
     };
-    timers.push(
-      setInterval(
-        run('pull', async () => {
-          const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, ...window, firstFrom });
-          if (report.orders || report.error) log({ event: 'pull', channel: binding.channel, shop: binding.shop, ...report });
-        }),
-        (pull.everySeconds ?? 60) * 1000,
-      ),
-    );
+    const pullOnce = run('pull', async () => {
+      const report = await pullShop(hub.store, hub.pipeline, binding, { ...DEFAULT_PULL, ...window, firstFrom });
+      if (report.orders || report.error) log({ event: 'pull', channel: binding.channel, shop: binding.shop, ...report });
+    });
+    // The first pull at start, not a period later: a restarted hub catches up at once.
+    timers.push(setTimeout(pullOnce, 0), setInterval(pullOnce, (pull.everySeconds ?? 60) * 1000));
     if (sweep?.everyMinutes === 0) continue;
     timers.push(
       setInterval(

@@ -15,6 +15,9 @@ export interface DeliveryRow {
   attempts: number | Attempt[];
   last_error: string | null;
   order_id: string | null;
+  /** The hub's number for the document in the target, and the target's own (an SF waybill …). */
+  document_code?: string | null;
+  external_ref?: string | null;
   updated_at: string;
 }
 
@@ -80,6 +83,7 @@ export function DeliveryTable({ rows, onChange }: { rows: DeliveryRow[]; onChang
             <th>{t('col.kind')}</th>
             <th>{t('col.status')}</th>
             <th>{t('col.order')}</th>
+            <th>{t('col.document')}</th>
             <th>{t('col.lastError')}</th>
             <th>{t('col.updated')}</th>
             <th />
@@ -102,6 +106,7 @@ export function DeliveryTable({ rows, onChange }: { rows: DeliveryRow[]; onChang
               </td>
               <td class={d.status === 'dead' ? 'bad' : d.status === 'delivered' ? 'good' : ''}>{d.status}</td>
               <td>{d.order_id && <a href={`#/orders/${d.order_id}`}>{d.order_id.slice(-8)}</a>}</td>
+              <td class="document">{[d.document_code, d.external_ref].filter(Boolean).join(' / ')}</td>
               <td class="error">{d.last_error}</td>
               <td>{time(d.updated_at)}</td>
               <td>
@@ -114,7 +119,7 @@ export function DeliveryTable({ rows, onChange }: { rows: DeliveryRow[]; onChang
             </tr>,
             open === d.id && (
               <tr key={`${d.id}-attempts`}>
-                <td colSpan={7}>
+                <td colSpan={8}>
                   <Attempts id={d.id} />
                 </td>
               </tr>
