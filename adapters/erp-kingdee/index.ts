@@ -155,9 +155,8 @@ export function createKingdeeAdapter(config: KingdeeConfig, deps: KingdeeDeps): 
     return { outcome: 'delivered', request, response };
   };
 
-  const save = async (delivery: Delivery): Promise<SendOutcome> => {
-    const doc = documentOf(delivery);
-    if ('outcome' in doc) return doc;
+  /** One document's Save (then Submit/Audit as configured) under its bill number. */
+  const save = async (delivery: Delivery, doc: Document, billNo: string): Promise<SendOutcome> => {
     if (!delivery.order) return { outcome: 'failed', code: 'order', reason: `delivery ${delivery.id} carries no order to map` };
     let model: Record<string, unknown>;
     try {
@@ -166,7 +165,6 @@ export function createKingdeeAdapter(config: KingdeeConfig, deps: KingdeeDeps): 
     } catch (e) {
       return { outcome: 'failed', code: 'mapping', reason: (e as Error).message };
     }
-    const billNo = await billNoFor(delivery.idempotencyKey, doc.prefix, maxLength);
     const data = saveData(withBillNo(model, billNo), config);
     const request = { service: SERVICES.save, formid: doc.formId, data };
 
@@ -200,9 +198,11 @@ export function createKingdeeAdapter(config: KingdeeConfig, deps: KingdeeDeps): 
     limits: { ...DEFAULT_LIMITS, ...config.limits },
 
     async send(delivery) {
-      const outcome = await save(delivery);
-      if (outcome.outcome !== 'delivered') return outcome;
-      return { ...outcome, documentCode: await billNoFor(delivery.idempotencyKey, documents.get(delivery.kind)!.prefix, maxLength) };
+      const doc = documentOf(delivery);
+      if ('outcome' in doc) return doc;
+      const billNo = await billNoFor(delivery.idempotencyKey, doc.prefix, maxLength);
+      const outcome = await save(delivery, doc, billNo);
+      return outcome.outcome === 'delivered' ? { ...outcome, documentCode: billNo } : outcome;
     },
 
     async lookup(delivery) {

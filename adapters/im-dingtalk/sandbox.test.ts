@@ -83,6 +83,17 @@ describe('deliveries through the real dispatcher', () => {
   });
   afterEach(async () => store.close());
 
+  /** `count` more new-order notices (N0, N1 …) for the robot, due now. */
+  const queueOrderNotices = async (count: number) => {
+    const at = new Date(clock).toISOString();
+    await store.batch(
+      insertRows(
+        'outbox',
+        ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
+        Array.from({ length: count }, (_, i) => ['t1', `dlv_1${String(i).padStart(3, '0')}`, 'dingtalk', 'notify.order', `notify.order/tmall/N${i}`, null, JSON.stringify({ channel: 'tmall', externalId: `N${i}` }), 'pending', 0, at, at, at]),
+      ),
+    );
+  };
   const statuses = async () => (await store.query("SELECT kind, status FROM outbox WHERE tenant = 't1' ORDER BY id")).map((r) => `${r.kind}:${r.status}`);
 
   it('gets each message to the group exactly once through 5xx and throttling, with no credential or private data kept', async () => {
@@ -110,14 +121,7 @@ describe('deliveries through the real dispatcher', () => {
     let seed = 7;
     const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
     robot = await startDingTalkSandbox({ accessToken: TOKEN, secret: SECRET, failRate: 0.3, failModes: ['5xx', 'throttle'], random, limit: { calls: 1000, perMs: 60_000 } });
-    const at = new Date(clock).toISOString();
-    await store.batch(
-      insertRows(
-        'outbox',
-        ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
-        Array.from({ length: 36 }, (_, i) => ['t1', `dlv_1${String(i).padStart(3, '0')}`, 'dingtalk', 'notify.order', `notify.order/tmall/N${i}`, null, JSON.stringify({ channel: 'tmall', externalId: `N${i}` }), 'pending', 0, at, at, at]),
-      ),
-    );
+    await queueOrderNotices(36);
     const dispatcher = new Dispatcher(store, { dingtalk: adapter() }, { tenants: ['t1'], now, random: () => 0.5, limits: { dingtalk: { calls: 1000, perMs: 1000 } } });
     for (let round = 0; round < 30 && (await statuses()).some((s) => !s.endsWith(':delivered')); round++) {
       await dispatcher.runOnce();
@@ -132,14 +136,7 @@ describe('deliveries through the real dispatcher', () => {
 
   it('sends a backlog beyond the robot\'s pace as digests, dropping none', async () => {
     robot = await startDingTalkSandbox({ accessToken: TOKEN, secret: SECRET });
-    const at = new Date(clock).toISOString();
-    await store.batch(
-      insertRows(
-        'outbox',
-        ['tenant', 'id', 'target', 'kind', 'idempotency_key', 'order_id', 'payload', 'status', 'priority', 'next_attempt_at', 'created_at', 'updated_at'],
-        Array.from({ length: 16 }, (_, i) => ['t1', `dlv_1${String(i).padStart(3, '0')}`, 'dingtalk', 'notify.order', `notify.order/tmall/N${i}`, null, JSON.stringify({ channel: 'tmall', externalId: `N${i}` }), 'pending', 0, at, at, at]),
-      ),
-    );
+    await queueOrderNotices(16);
     // The window lets two calls out this round for twenty messages: two digests of ten, none left waiting.
     const dispatcher = new Dispatcher(store, { dingtalk: adapter() }, { tenants: ['t1'], now, limits: { dingtalk: { calls: 2, perMs: 1_000 } } });
     expect(await dispatcher.runOnce()).toEqual({ claimed: 20, delivered: 20, retried: 0, dead: 0, unknown: 0 });

@@ -29,7 +29,7 @@
  */
 import { compileTemplate } from '../../core/mapping/template.ts';
 import { rootScope } from '../../core/mapping/scope.ts';
-import { DAILY_SUMMARY_LINES, messageView, type MessageView } from '../../core/outbox/message-view.ts';
+import { CREDENTIALS_LINES, DAILY_SUMMARY_LINES, messageView, type MessageView } from '../../core/outbox/message-view.ts';
 import type { Delivery } from '../../core/outbox/types.ts';
 
 /** The template used for a kind that has none of its own. */
@@ -83,13 +83,7 @@ export const DEFAULT_TEMPLATES: Record<string, string> = {
 > <font color="comment">{{time}}</font>
 `,
   'notify.credentials': `### <font color="warning">店铺授权需要处理</font>
-- 店铺：{{payload.channel}} / {{payload.shop}}
-- 状态：{{payload.state}}{{#if payload.expiresAt}}（到期 {{payload.expiresAt}}）{{/if}}
-{{#if payload.lastRefreshError}}
-- 最近刷新错误：{{payload.lastRefreshError}}（连续 {{payload.consecutiveRefreshFailures}} 次）
-{{/if}}
-
-授权失效后该店铺的订单将停止进入，请尽快重新授权。
+${CREDENTIALS_LINES}
 
 > <font color="comment">{{time}}</font>
 `,

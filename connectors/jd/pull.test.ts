@@ -195,6 +195,32 @@ describe('pull', () => {
     expect(typeof gets[0]!.business.order_id).toBe('number');
   });
 
+  it('skips, for a sweep, the orders the store holds at that modified time or later: neither fetched nor returned', async () => {
+    const orders = generateOrders({ count: 12, from: '2024-06-01 10:00:00', spanSeconds: 3600, seed: 2 });
+    const jd = await setup(orders, { listOmits: ['itemInfoList', 'couponDetailList'] });
+    const asked: string[] = [];
+    // The store has all but the first three, each as modified (the fourth one a second older: stale).
+    const stored = new Map(orders.slice(3).map((o, i) => [String(o.orderId), Date.parse(`${String(o.modified).replace(' ', 'T')}+08:00`) - (i === 0 ? 1000 : 0)]));
+    const known = async (listed: Array<{ externalId: string; modifiedMs: number }>) => {
+      asked.push(...listed.map((l) => l.externalId));
+      return new Set(listed.filter((l) => (stored.get(l.externalId) ?? -1) >= l.modifiedMs).map((l) => l.externalId));
+    };
+    const got: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const page = await jd.pull!({ ...WINDOW, ...(cursor ? { cursor } : {}), known });
+      if (!page.ok) throw new Error(page.outcome.reason);
+      got.push(...ids(page.orders as Array<Record<string, unknown>>));
+      if (page.next === null) break;
+      cursor = page.next;
+    }
+    const missing = orders.slice(0, 4).map((o) => String(o.orderId));
+    expect(got.sort()).toEqual([...missing].sort());
+    expect(new Set(asked)).toEqual(new Set(orders.map((o) => String(o.orderId))));
+    const gets = sim!.calls.filter((c) => c.method === 'jingdong.pop.order.get').map((c) => String(c.business.order_id));
+    expect(gets.sort()).toEqual([...missing].sort());
+  });
+
   it('reads a window longer than a month a month at a time (JD refuses more)', async () => {
     const orders = generateOrders({ count: 50, from: '2024-03-01 00:00:00', spanSeconds: 80 * 86_400, seed: 6 });
     const jd = await setup(orders, {}, { pageSize: 100 });

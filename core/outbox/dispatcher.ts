@@ -253,20 +253,20 @@ export class Dispatcher {
    */
   private planDigests(claimed: Claimed[], shares: Map<string, number>): { singles: Claimed[]; digests: Delivery[][] } {
     const singles: Claimed[] = [];
-    const byTarget = new Map<string, Delivery[]>();
+    const byTarget = new Map<string, Claimed[]>();
     for (const c of claimed) {
       if (c.wasUnknown || !this.adapters[c.delivery.target]!.digest) singles.push(c);
-      else byTarget.set(c.delivery.target, [...(byTarget.get(c.delivery.target) ?? []), c.delivery]);
+      else byTarget.set(c.delivery.target, [...(byTarget.get(c.delivery.target) ?? []), c]);
     }
     const digests: Delivery[][] = [];
-    for (const [target, deliveries] of byTarget) {
+    for (const [target, group] of byTarget) {
       const calls = Math.max(1, shares.get(target) ?? 1);
-      if (deliveries.length <= calls) {
-        singles.push(...deliveries.map((delivery) => ({ delivery, wasUnknown: false })));
+      if (group.length <= calls) {
+        singles.push(...group);
         continue;
       }
-      const size = Math.ceil(deliveries.length / calls);
-      for (let i = 0; i < deliveries.length; i += size) digests.push(deliveries.slice(i, i + size));
+      const size = Math.ceil(group.length / calls);
+      for (let i = 0; i < group.length; i += size) digests.push(group.slice(i, i + size).map((c) => c.delivery));
     }
     return { singles, digests };
   }

@@ -108,6 +108,15 @@ export function digestText(texts: string[]): string {
   return [`#### 共 ${texts.length} 条通知（合并发送）`, ...texts].join('\n\n---\n\n');
 }
 
+/** The body of a shop-credentials notice (notify.credentials) both robots post under their own heading. */
+export const CREDENTIALS_LINES = `- 店铺：{{payload.channel}} / {{payload.shop}}
+- 状态：{{payload.state}}{{#if payload.expiresAt}}（到期 {{payload.expiresAt}}）{{/if}}
+{{#if payload.lastRefreshError}}
+- 最近刷新错误：{{payload.lastRefreshError}}（连续 {{payload.consecutiveRefreshFailures}} 次）
+{{/if}}
+
+授权失效后该店铺的订单将停止进入，请尽快重新授权。`;
+
 /** The lines of the daily summary (notify.daily_summary) both robots post under their own heading. */
 export const DAILY_SUMMARY_LINES = `- 新订单：{{payload.orders}} 单，实付 ¥{{payload.paidYuan}}
 {{#each payload.byChannel}}
